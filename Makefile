@@ -1,0 +1,158 @@
+# veto - build, test, bench, demo, install.
+#   make                  build/veto, build/vetod, build/libveto.a
+#   make test             install missing packages, build, run every test
+#   make unit | integ     only the unit or only the integration tests
+#   make test SANITIZER=address|undefined|address,undefined
+#   make fuzz             run every libFuzzer target for FUZZ_SECONDS each
+#   make fuzz-replay      replay the committed corpora (what CI does)
+#   make bench            benchmarks, figures printed (not asserted)
+#   make demo             the namespace demo with the bundled signed list
+#   make install          PREFIX=/usr/local DESTDIR=
+# V=1 shows the commands; WERROR=1 turns warnings into errors (CI).
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+V ?= 0
+WERROR ?= 0
+SANITIZER ?=
+FUZZ_SECONDS ?= 60
+
+PKGS := libnetfilter_queue libmnl libcurl libcjson libcrypto libidn2 libpsl \
+	libmicrohttpd libpcap
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wvla \
+	-Wimplicit-fallthrough
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+OPT ?= -O2 -g
+HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+BUILD := build
+ifneq ($(SANITIZER),)
+OPT := -O1 -g -fno-omit-frame-pointer
+HARDEN :=
+BUILD := build/san-$(subst $(comma),-,$(SANITIZER))
+SANFLAGS := -fsanitize=$(SANITIZER) -fno-sanitize-recover=all
+endif
+comma := ,
+
+CPPFLAGS += -Iinclude -D_GNU_SOURCE
+CFLAGS += -std=c11 $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) $(PKG_CFLAGS) -pthread
+LDFLAGS += $(SANFLAGS) -pthread -pie -Wl,-z,relro,-z,now
+LDLIBS += $(PKG_LIBS) -lcap
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRCS := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+TOOL_SRCS := $(wildcard tools/*.c)
+TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRCS := $(wildcard tests/integ/*.c) $(wildcard tests/bench/*.c)
+HELPER_BINS := $(HELPER_SRCS:tests/%.c=$(BUILD)/tests/%)
+LIB := $(BUILD)/libveto.a
+
+all: $(BUILD)/veto $(if $(wildcard daemon/main.c),$(BUILD)/vetod)
+
+$(BUILD)/%.o: %.c $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/veto: $(TOOL_OBJS) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(LIB) $(LDLIBS)
+
+$(BUILD)/vetod: $(BUILD)/daemon/main.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit -Idaemon $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/%: tests/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+tests-build: all $(UNIT_BINS) $(HELPER_BINS)
+
+deps:
+	@tests/deps.sh
+
+unit: deps tests-build
+	@tests/run.sh --build $(BUILD) --unit
+
+integ: deps tests-build
+	@tests/run.sh --build $(BUILD) --integ
+
+test: deps tests-build
+	@tests/run.sh --build $(BUILD) --unit --integ
+
+# libFuzzer targets: clang; each harness #includes the file under test (for
+# its static functions) and links the rest from a clang-built archive.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_LIB := build/fuzz/libveto.a
+FUZZ_OBJS := $(LIB_SRCS:%.c=build/fuzz/%.o)
+FUZZ_SAN := address,undefined
+FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -Iinclude -Idaemon -D_GNU_SOURCE \
+	-DFUZZING -std=c11 -pthread $(PKG_CFLAGS)
+
+build/fuzz/%.o: %.c $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC(fuzz) $<")
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+
+$(FUZZ_LIB): $(FUZZ_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
+	@$(if $(Q),echo "  FUZZ    $<")
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_LIB) $(PKG_LIBS) -lcap
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps fuzz-build
+	@tests/fuzz/run.sh --seconds $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+fuzz-replay: deps fuzz-build
+	@tests/fuzz/run.sh --replay $(FUZZ_BINS)
+
+bench: deps all $(HELPER_BINS)
+	@tests/bench/run.sh --build $(BUILD)
+
+demo: deps all
+	@tests/integ/demo.sh --build $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+		$(DESTDIR)$(PREFIX)/share/veto $(DESTDIR)/etc/veto
+	install -m 0755 $(BUILD)/veto $(DESTDIR)$(PREFIX)/bin/veto
+	$(if $(wildcard $(BUILD)/vetod),install -m 0755 $(BUILD)/vetod $(DESTDIR)$(PREFIX)/sbin/vetod)
+	install -m 0644 conf/*.html $(DESTDIR)$(PREFIX)/share/veto/ 2>/dev/null || true
+	test -e $(DESTDIR)/etc/veto/veto.conf || \
+		install -m 0640 conf/veto.conf $(DESTDIR)/etc/veto/veto.conf
+
+clean:
+	rm -rf build
+
+.PHONY: all deps unit integ test tests-build fuzz fuzz-build fuzz-replay \
+	bench demo install clean
+.SECONDARY:

@@ -1,0 +1,32 @@
+/*
+ * cmd.h - the `veto` command's subcommands (wireguard-tools style): one
+ * table in veto.c drives dispatch and usage; one file per subcommand.
+ *
+ * Each subcommand gets argc/argv starting at its own name (argv[0] is e.g.
+ * "list"), prints its own --help, and returns the process exit code.
+ * Tools report errors with err()/errx()-style messages on stderr.
+ */
+#ifndef VETO_CMD_H
+#define VETO_CMD_H
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *description;
+};
+
+int cmd_list(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_reload(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_conf(int argc, char **argv);
+
+/* True if argv holds -h or --help before a "--". */
+int cmd_wants_help(int argc, char **argv);
+
+#endif
