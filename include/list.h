@@ -1,0 +1,100 @@
+/*
+ * list.h - a signed blocklist, parsed (DESIGN.md section 3).
+ *
+ * The bytes of a list are only handed to list_parse() after sig.c verified
+ * them against a pinned key. list_parse() uses cJSON (with its allocations
+ * in a throw-away arena: the tree of a million-entry list is built, walked
+ * once and dropped) and produces a struct list whose strings live in two
+ * arenas owned by the list:
+ *
+ *   meta   format, feed, serial, times, authority, categories: small, kept
+ *          for as long as the list is in force (the stop page, reports and
+ *          `veto list show` read them);
+ *   bulk   the entries array and their strings: large, needed only until
+ *          the matcher has copied what it needs; list_drop_entries() frees
+ *          it and keeps the per-type counts.
+ *
+ * Entry values are stored in canonical form (norm.c): a name for domain and
+ * host entries; for url entries the host and `rest` of struct norm_url,
+ * joined as host + rest (rest always starts with ':' or '/'), with
+ * `url_host_len` saying where the host ends.
+ *
+ * Text shown to people (authority name, legal basis, category labels) is a
+ * string or an object of strings per language; struct list_text holds both
+ * forms (a plain string has lang == NULL).
+ */
+#ifndef VETO_LIST_H
+#define VETO_LIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "util.h"
+
+#define LIST_FORMAT "veto-list/1"
+#define LIST_URL_MAX 2048
+
+enum list_entry_type { LIST_DOMAIN, LIST_HOST, LIST_URL, LIST_NTYPES };
+
+struct list_text_item {
+	const char *lang;	/* "en", "nl", ...; NULL for a plain string */
+	const char *text;
+};
+
+struct list_text {
+	struct list_text_item *items;
+	unsigned n;
+};
+
+struct list_category {
+	const char *id;		/* "csam", "test", ... */
+	struct list_text label;
+	bool canary;		/* id == "test" */
+};
+
+struct list_entry {
+	const char *id;
+	const char *value;	/* canonical, see above */
+	const char *ref;	/* optional reference, NULL if absent */
+	uint32_t cat;		/* index into list->cats */
+	uint16_t url_host_len;	/* LIST_URL: bytes of value that are the host */
+	uint8_t type;		/* enum list_entry_type */
+};
+
+struct list {
+	const char *format, *feed, *serial;
+	time_t issued, expires;
+	struct list_text authority_name, legal_basis;
+	const char *authority_url, *appeal_url;	/* NULL if absent */
+	struct list_category *cats;
+	uint32_t ncats;
+	struct list_entry *entries;	/* NULL after list_drop_entries() */
+	size_t nentries;
+	size_t count[LIST_NTYPES];	/* entries per type */
+	size_t ncanaries;		/* entries of category "test" */
+	uint8_t digest[32];		/* SHA-256 of the list bytes */
+	size_t size;			/* bytes of the list file */
+	struct arena *meta, *bulk;
+};
+
+struct list_limits {
+	uint64_t max_bytes;
+	uint64_t max_entries;
+};
+
+/* Parse verified bytes. On error NULL and a message naming the field and,
+ * for entries, the entry index and id, quoting the bad value. */
+struct list *list_parse(const uint8_t *buf, size_t len,
+    const struct list_limits *lim, struct verr *e);
+void list_free(struct list *l);		/* NULL allowed */
+void list_drop_entries(struct list *l);	/* free the bulk arena */
+
+/* The text for a language: exact match, then "en", then the plain string,
+ * then the first one. Never NULL (returns "" for an empty text). */
+const char *list_text_get(const struct list_text *t, const char *lang);
+
+const char *list_type_name(enum list_entry_type t);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * match.h - does a list entry cover this name or URL? The hottest code in
+ * the daemon, and where over- or under-blocking would be born.
+ *
+ * Semantics (DESIGN.md section 3):
+ *   domain  the name and every name below it (bad.example blocks
+ *           x.bad.example, never notbad.example nor example);
+ *   host    that exact name;
+ *   url     host equal and canonical path equal; an entry path ending in
+ *           '/' covers everything below it; an entry without a query covers
+ *           every query on that path, an entry with one only that query.
+ * A name from DNS, TLS or QUIC is checked against domain and host entries
+ * only (match_name); an HTTP request against all three (match_url). A url
+ * entry never blocks its host at DNS, TLS or QUIC level.
+ *
+ * When several entries cover the input, the most specific wins: a url entry
+ * over a host or domain entry, a longer name over a shorter one, host over
+ * domain for the same name, then the feed listed first in the
+ * configuration. The result names the feed, category and entry id.
+ *
+ * The matcher is built once from the entries of every feed's list and is
+ * then read-only: any number of threads may look up at once, with no
+ * locking and no allocation per lookup. It copies what it needs from the
+ * lists, so list_drop_entries() may be called once it is built; the lists'
+ * metadata (authority, categories) must outlive the matcher, since results
+ * index into it.
+ */
+#ifndef VETO_MATCH_H
+#define VETO_MATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "list.h"
+#include "norm.h"
+#include "util.h"
+
+struct matcher;
+
+struct match_result {
+	uint32_t entry;		/* dense index in this matcher: per-entry counts */
+	uint32_t cat;		/* index into the feed's list->cats */
+	uint16_t feed;		/* index into the lists given to matcher_build */
+	uint8_t type;		/* enum list_entry_type */
+	const char *id;		/* entry id, NUL-terminated, lives with the matcher */
+};
+
+/* Build from nlists lists (index = feed number in results). NULL lists are
+ * allowed (a feed with no list in force). */
+struct matcher *matcher_build(struct list *const *lists, unsigned nlists,
+    struct verr *e);
+void matcher_free(struct matcher *m);	/* NULL allowed */
+
+/* name: canonical (norm_name). Returns true and fills r on a match. */
+bool match_name(const struct matcher *m, const char *name, size_t len,
+    struct match_result *r);
+/* An HTTP request in canonical form (norm_http). */
+bool match_url(const struct matcher *m, const struct norm_url *u,
+    struct match_result *r);
+/* True if url entries exist for exactly this host: such port-80 flows stay
+ * queued so every request on them is checked. */
+bool match_host_has_urls(const struct matcher *m, const char *host, size_t len);
+
+size_t matcher_entries(const struct matcher *m);
+/* Describe entry number `entry` (0 .. matcher_entries()-1). */
+void matcher_entry(const struct matcher *m, uint32_t entry,
+    struct match_result *r);
+/* Bytes of memory the matcher holds. */
+size_t matcher_bytes(const struct matcher *m);
+
+#endif

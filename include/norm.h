@@ -1,0 +1,70 @@
+/*
+ * norm.h - the canonical form of names and URLs, one set of rules applied
+ * identically to list values and to names and URLs seen in traffic (DESIGN.md
+ * section 3). If the two sides were canonicalised differently, the filter
+ * would over- or under-block; that is why there is exactly one function for
+ * each kind of value.
+ *
+ * Names: ASCII lowercase, trailing dot removed, IDN labels converted to
+ * punycode (libidn2, IDNA2008 non-transitional with a transitional retry,
+ * as browsers and curl do), every label 1..63 bytes, the whole name at most
+ * 253. Letters, digits, '-' and '_' are accepted in ASCII labels (DNS
+ * carries _dmarc-style names); anything else makes the name invalid.
+ *
+ * URLs: the scheme (http, https or none) is dropped, the host canonicalised
+ * as a name (or an IPv4 literal, or an IPv6 literal in brackets, compressed
+ * lowercase), the port kept only when not the default (80, or 443 for
+ * https), the fragment dropped, percent-encodings of unreserved characters
+ * decoded and all other escapes uppercased, bytes that may not appear
+ * literally percent-encoded, dot segments removed (RFC 3986 5.2.4), runs of
+ * '/' collapsed, an empty path made "/". The query keeps its bytes after the
+ * same percent normalisation.
+ *
+ * The canonical URL is split in two: `host`, and `rest` = [":" port] path
+ * ["?" query]. The matcher indexes url entries by host and compares rest.
+ *
+ * Cost: the ASCII path allocates nothing and touches each byte once; only a
+ * name with non-ASCII bytes goes through libidn2 (which allocates).
+ */
+#ifndef VETO_NORM_H
+#define VETO_NORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NORM_NAME_MAX 253
+#define NORM_URL_MAX 2048
+
+/* Canonical name into out (NORM_NAME_MAX + 1 bytes), NUL-terminated.
+ * Returns its length, or -1 if the input cannot be canonicalised. */
+int norm_name(const char *in, size_t len, char out[NORM_NAME_MAX + 1]);
+
+/* The fallback for traffic names that norm_name() refused: lowercase ASCII,
+ * trailing dot removed, truncated to NORM_NAME_MAX. Always succeeds. */
+size_t norm_name_raw(const char *in, size_t len, char out[NORM_NAME_MAX + 1]);
+
+/* True if the canonical name is an IPv4 or IPv6 literal. */
+bool norm_is_ip_literal(const char *name, size_t len);
+
+struct norm_url {
+	char host[NORM_NAME_MAX + 3];	/* name, IPv4, or [IPv6] */
+	size_t hostlen;
+	char rest[NORM_URL_MAX + 1];	/* [":" port] path ["?" query] */
+	size_t restlen;
+	size_t pathend;			/* rest[0..pathend) is port + path */
+	bool has_query;
+	bool host_is_ip;
+};
+
+/* A URL as lists write it: "http://h/p", "https://h/p", "h/p" or "h". */
+int norm_url(const char *in, size_t len, struct norm_url *out);
+
+/* An HTTP request: the Host header value (may be NULL) and the
+ * request-target (origin form "/p?q", or absolute form "http://h/p", whose
+ * authority wins over Host, RFC 9112 3.2.2). Returns 0, or -1 if no usable
+ * host or an invalid target. */
+int norm_http(const char *host, size_t hostlen, const char *target,
+    size_t targetlen, struct norm_url *out);
+
+#endif
