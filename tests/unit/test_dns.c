@@ -782,6 +782,177 @@ test_extra_text_fits(void **state)
 	assert_int_equal(len, 12 + 255 + 4 + 35);
 }
 
+/*
+ * Real-tool check: dig sends a query to a socket on 127.0.0.1, the test
+ * parses it and answers with dns_answer_build(), and dig's printout must
+ * show what we meant (status, flags, address, SOA, EDE code and text) and
+ * no complaint (mismatch, malformed, warning).
+ */
+struct digcase {
+	const char *args;
+	bool tcp;
+	struct dns_answer a;
+	const char *want[8];
+	const char *unwanted[4];
+};
+
+static const struct digcase digcases[] = {
+	{ "Bad.Example A", false,
+	    { DNS_ACT_STOPPAGE, 60, stop4, stop6, 16, TEXT, false },
+	    { "status: NOERROR", "flags: qr rd ra;", "ANSWER: 1, AUTHORITY: 0",
+	      "Bad.Example.\t\t60\tIN\tA\t192.0.2.1",
+	      "EDE: 16 (Censored): (" TEXT ")", "udp: 1232" },
+	    { "AUTHORITY SECTION", NULL } },
+	{ "bAd.example AAAA +noedns", false,
+	    { DNS_ACT_STOPPAGE, 300, stop4, stop6, 16, TEXT, false },
+	    { "status: NOERROR", "ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0",
+	      "bAd.example.\t\t300\tIN\tAAAA\t2001:db8:ff::1" },
+	    { "EDE", "OPT PSEUDOSECTION", NULL } },
+	{ "bad.example HTTPS", false,
+	    { DNS_ACT_STOPPAGE, 60, stop4, stop6, 16, TEXT, false },
+	    { "status: NOERROR", "ANSWER: 0, AUTHORITY: 1",
+	      "bad.example.\t\t60\tIN\tSOA\tbad.example. . 1 3600 600 86400 60",
+	      "EDE: 16 (Censored): (" TEXT ")" },
+	    { "ANSWER SECTION", NULL } },
+	{ "bad.example AAAA", false,
+	    { DNS_ACT_STOPPAGE, 60, stop4, NULL, 16, TEXT, false },
+	    { "status: NOERROR", "ANSWER: 0, AUTHORITY: 1", "IN\tSOA" },
+	    { "ANSWER SECTION", NULL } },
+	{ "www.bad.example TXT +dnssec", false,
+	    { DNS_ACT_NXDOMAIN, 120, stop4, stop6, 17, "court order 12", false },
+	    { "status: NXDOMAIN", "flags: qr rd ra;",
+	      "www.bad.example.\t120\tIN\tSOA",
+	      "EDE: 17 (Filtered): (court order 12)" },
+	    { "flags: do", NULL } },
+	{ "bad.example A", false,
+	    { DNS_ACT_REFUSED, 60, stop4, stop6, 18, "x", false },
+	    { "status: REFUSED", "ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1",
+	      "EDE: 18 (Prohibited): (x)" },
+	    { NULL } },
+	{ "Bad.Example A +tcp", true,
+	    { DNS_ACT_STOPPAGE, 60, stop4, stop6, 16, TEXT, true },
+	    { "status: NOERROR", "Bad.Example.\t\t60\tIN\tA\t192.0.2.1",
+	      "EDE: 16 (Censored): (" TEXT ")", "(TCP)" },
+	    { NULL } },
+	{ "bad.example A +tcp +noedns", true,
+	    { DNS_ACT_NXDOMAIN, 60, stop4, stop6, 16, TEXT, true },
+	    { "status: NXDOMAIN", "(TCP)", "IN\tSOA" },
+	    { "EDE", NULL } },
+};
+
+static int
+wait_readable(int fd, int ms)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, ms);
+}
+
+/* Answer one query that arrives on s (UDP) or on a connection to s (TCP). */
+static void
+dig_serve(int s, const struct digcase *c)
+{
+	uint8_t in[4096], out[DNS_ANSWER_MAX];
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof(from);
+	struct dns_query q;
+	struct dns_tcp_iter it;
+	const uint8_t *m = in;
+	size_t ml = 0, have = 0;
+	ssize_t r;
+	int fd = s, len;
+
+	assert_int_equal(wait_readable(s, 10000), 1);
+	if (c->tcp) {
+		fd = accept(s, NULL, NULL);
+		assert_true(fd >= 0);
+		for (;;) {
+			dns_tcp_iter_init(&it, in, have);
+			if (dns_tcp_next(&it, &m, &ml))
+				break;
+			assert_int_equal(wait_readable(fd, 10000), 1);
+			r = read(fd, in + have, sizeof(in) - have);
+			assert_true(r > 0);
+			have += (size_t)r;
+		}
+	} else {
+		r = recvfrom(s, in, sizeof(in), 0, (struct sockaddr *)&from,
+		    &fl);
+		assert_true(r > 0);
+		ml = (size_t)r;
+	}
+	assert_int_equal(dns_query_parse(m, ml, &q), DNS_OK);
+	len = dns_answer_build(&q, &c->a, out, sizeof(out));
+	assert_true(len > 0);
+	if (c->tcp) {
+		assert_int_equal(write(fd, out, (size_t)len), len);
+		close(fd);
+	} else {
+		assert_int_equal(sendto(s, out, (size_t)len, 0,
+		    (struct sockaddr *)&from, fl), len);
+	}
+}
+
+static void
+dig_run(const struct digcase *c, char *out, size_t outsz)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	char cmd[512];
+	FILE *f;
+	size_t n = 0, r;
+	int s;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s = socket(AF_INET, c->tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sin, &sl), 0);
+	if (c->tcp)
+		assert_int_equal(listen(s, 1), 0);
+	snprintf(cmd, sizeof(cmd), "dig @127.0.0.1 -p %u +tries=1 +time=5 %s "
+	    "2>&1", ntohs(sin.sin_port), c->args);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	dig_serve(s, c);
+	while (n + 1 < outsz && (r = fread(out + n, 1, outsz - n - 1, f)) > 0)
+		n += r;
+	out[n] = '\0';
+	pclose(f);
+	close(s);
+}
+
+static void
+test_dig_reads_answers(void **state)
+{
+	static char out[16384];
+	size_t i, j;
+
+	(void)state;
+	if (access("/usr/bin/dig", X_OK) != 0)
+		skip();
+	for (i = 0; i < ARRAY_LEN(digcases); i++) {
+		const struct digcase *c = &digcases[i];
+
+		dig_run(c, out, sizeof(out));
+		if (getenv("VETO_TEST_VERBOSE") != NULL)
+			print_message("dig %s:\n%s", c->args, out);
+		for (j = 0; j < ARRAY_LEN(c->want) && c->want[j]; j++)
+			if (strstr(out, c->want[j]) == NULL)
+				fail_msg("dig %s: no \"%s\" in:\n%s", c->args,
+				    c->want[j], out);
+		for (j = 0; j < ARRAY_LEN(c->unwanted) && c->unwanted[j]; j++)
+			if (strstr(out, c->unwanted[j]) != NULL)
+				fail_msg("dig %s: \"%s\" in:\n%s", c->args,
+				    c->unwanted[j], out);
+		if (strstr(out, "mismatch") || strstr(out, "WARNING") ||
+		    strstr(out, "malformed") || strstr(out, "FORMERR"))
+			fail_msg("dig %s complains:\n%s", c->args, out);
+	}
+}
+
 int
 main(void)
 {
@@ -799,6 +970,7 @@ main(void)
 		cmocka_unit_test(test_answer_flags),
 		cmocka_unit_test(test_answer_cap),
 		cmocka_unit_test(test_extra_text_fits),
+		cmocka_unit_test(test_dig_reads_answers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
