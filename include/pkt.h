@@ -59,8 +59,19 @@ enum pkt_status pkt_parse(const uint8_t *buf, size_t len, struct pkt *p);
  * A UDP checksum of zero over IPv4 means "none" and passes. */
 bool pkt_l4_csum_ok(const struct pkt *p);
 
-/* Internet checksum helpers for building packets (respond.c). */
+/*
+ * Internet checksum helpers for building packets (respond.c), RFC 1071.
+ * pkt_csum_add() adds the bytes as 16-bit big-endian words to a running sum
+ * (start with 0); every chunk but the last must have an even length, an odd
+ * last byte is padded with zero. pkt_csum_fold() folds the sum to 16 bits
+ * and complements it: the value for the checksum field, host order (store
+ * it big-endian). Summing bytes that include a correct checksum folds to 0.
+ */
 uint32_t pkt_csum_add(uint32_t sum, const void *data, size_t len);
 uint16_t pkt_csum_fold(uint32_t sum);
+/* The running sum of the UDP/TCP pseudo-header (RFC 768, RFC 9293, RFC 8200
+ * section 8.1) for this family (4 or 6), addresses and upper-layer length. */
+uint32_t pkt_pseudo_sum(uint8_t family, const uint8_t *src,
+    const uint8_t *dst, uint8_t proto, size_t l4len);
 
 #endif
