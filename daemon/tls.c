@@ -357,7 +357,7 @@ tls_parse_stream(const uint8_t *buf, size_t len, uint8_t *scratch,
 		return s;
 	avail = MIN(rlen, len - 5);
 	/* The common case: the whole ClientHello in the first record. */
-	if (avail < 4 || 4 + (size_t)get24(buf + 5 + 1) <= rlen)
+	if (rlen >= 4 && (avail < 4 || 4 + (size_t)get24(buf + 5 + 1) <= rlen))
 		return parse_hello(buf + 5, avail, out);
 	if ((s = gather(buf, len, scratch, scratch_size, &n, &full)) !=
 	    TLS_NEED_MORE)
