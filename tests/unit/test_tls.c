@@ -673,11 +673,12 @@ test_malformed(void **state)
 	stream[56] = 2;
 	assert_int_equal(tls_parse_stream(stream, n, scratch, sizeof(scratch),
 	    &h), TLS_MALFORMED);
-	/* Bytes after the complete hello are not looked at. */
+	/* Records after the complete hello (an alert) are not looked at. */
 	n = reframe(m.b, m.n, 50, stream, sizeof(stream));
-	memcpy(stream + n, "\x15\x03", 2);
-	assert_int_equal(tls_parse_stream(stream, n + 2, scratch,
+	memcpy(stream + n, "\x15\x03\x03\x00\x02\x02\x28", 7);
+	assert_int_equal(tls_parse_stream(stream, n + 7, scratch,
 	    sizeof(scratch), &h), TLS_NAME);
+	assert_true(h.flags & TLS_F_COMPLETE);
 }
 
 int
