@@ -585,7 +585,8 @@ ch_byte(struct http_chunked *c, uint8_t x)
 			c->state = CH_SIZE;
 			return true;
 		}
-		if (c->state == CH_SIZE0)
+		if (c->state == CH_SIZE0 || (x != ';' && !is_ows(x) &&
+		    x != '\r' && x != '\n'))
 			return false;
 		c->state = CH_EXT;
 		/* FALLTHROUGH */
