@@ -384,29 +384,38 @@ optional_string(struct parse *p, const cJSON *j, const char *field,
 	return (*out = meta_dup(p, j->valuestring)) != NULL;
 }
 
-/* Walk an object's members once, picking the named fields; a known field
- * given twice is refused (two parsers could read different values). */
-static bool
-pick_fields(struct parse *p, const cJSON *obj, const char *const *names,
-    const cJSON **out, unsigned n)
+/* Walk an object's members once, picking the named fields. A known field
+ * given twice is refused (two parsers could read different values): the
+ * name of the first such field is returned (NULL if none), for the caller
+ * to report once it knows where it is (an entry's id). */
+static const char *
+pick_fields(const cJSON *obj, const char *const *names, const cJSON **out,
+    unsigned n)
 {
 	const cJSON *c;
+	const char *dup = NULL;
 
 	memset(out, 0, n * sizeof(*out));
 	cJSON_ArrayForEach(c, obj) {
 		for (unsigned i = 0; i < n; i++) {
 			if (c->string[0] != names[i][0] || strcmp(c->string, names[i]) != 0)
 				continue;
-			if (out[i] != NULL) {
-				verr_set(p->e, "%sfield \"%s\" appears twice",
-				    p->where, names[i]);
-				return false;
-			}
+			if (out[i] != NULL && dup == NULL)
+				dup = names[i];
 			out[i] = c;
 			break;
 		}
 	}
-	return true;
+	return dup;
+}
+
+static bool
+no_dup(struct parse *p, const char *dup)
+{
+	if (dup == NULL)
+		return true;
+	verr_set(p->e, "%sfield \"%s\" appears twice", p->where, dup);
+	return false;
 }
 
 /* --- the top level ------------------------------------------------------- */
@@ -493,7 +502,7 @@ parse_authority(struct parse *p, const cJSON *a)
 	if (!want_object(p, a, "authority"))
 		return false;
 	str_copy(p->where, "authority: ", sizeof(p->where));
-	if (!pick_fields(p, a, names, f, 4) ||
+	if (!no_dup(p, pick_fields(a, names, f, 4)) ||
 	    !parse_text(p, f[0], "name", &p->l->authority_name, true) ||
 	    !optional_string(p, f[1], "url", LIST_URL_MAX, &p->l->authority_url) ||
 	    !optional_string(p, f[2], "appeal_url", LIST_URL_MAX, &p->l->appeal_url) ||
@@ -559,7 +568,7 @@ parse_categories(struct parse *p, const cJSON *cats)
 			    c->string, json_type(c));
 			return false;
 		}
-		if (!pick_fields(p, c, names, f, 1) ||
+		if (!no_dup(p, pick_fields(c, names, f, 1)) ||
 		    !parse_text(p, f[0], "label", &l->cats[l->ncats].label, true))
 			return false;
 		l->cats[l->ncats].id = meta_dup(p, c->string);
@@ -660,7 +669,7 @@ parse_entry(struct parse *p, const cJSON *j, size_t idx, struct list_entry *le,
 {
 	struct list *l = p->l;
 	const cJSON *f[E_NFIELDS];
-	const char *cat;
+	const char *cat, *dup;
 	char b[LIST_ID_MAX * 4 + 8];
 	int ci;
 
@@ -669,8 +678,8 @@ parse_entry(struct parse *p, const cJSON *j, size_t idx, struct list_entry *le,
 		verr_set(p->e, "entry %zu: must be an object, not %s", idx, json_type(j));
 		return false;
 	}
-	if (!pick_fields(p, j, entry_fields, f, E_NFIELDS) ||
-	    !want_string(p, f[E_ID], "id", LIST_ID_MAX))
+	dup = pick_fields(j, entry_fields, f, E_NFIELDS);
+	if (!want_string(p, f[E_ID], "id", LIST_ID_MAX))
 		return false;
 	if (!valid_id(f[E_ID]->valuestring)) {
 		verr_set(p->e, "entry %zu: id \"%s\" is empty or not printable "
@@ -679,7 +688,8 @@ parse_entry(struct parse *p, const cJSON *j, size_t idx, struct list_entry *le,
 	}
 	str_quote(b, sizeof(b), f[E_ID]->valuestring, strlen(f[E_ID]->valuestring));
 	snprintf(p->where, sizeof(p->where), "entry %zu (id \"%s\"): ", idx, b);
-	if (!want_string(p, f[E_TYPE], "type", 0) ||
+	if (!no_dup(p, dup) ||
+	    !want_string(p, f[E_TYPE], "type", 0) ||
 	    !want_string(p, f[E_VALUE], "value", 0) ||
 	    !want_string(p, f[E_CAT], "cat", 0) ||
 	    (f[E_REF] != NULL && !want_string(p, f[E_REF], "ref", LIST_REF_MAX)))
@@ -805,7 +815,7 @@ parse_tree(struct parse *p, const cJSON *root, const struct list_limits *lim)
 		verr_set(p->e, "the list is %s, not a JSON object", json_type(root));
 		return false;
 	}
-	return pick_fields(p, root, top_fields, f, F_NFIELDS) &&
+	return no_dup(p, pick_fields(root, top_fields, f, F_NFIELDS)) &&
 	    parse_header(p, f) &&
 	    parse_authority(p, f[F_AUTHORITY]) &&
 	    parse_categories(p, f[F_CATEGORIES]) &&

@@ -261,10 +261,13 @@ sig_parse(const uint8_t *buf, size_t len, struct sig *s, struct verr *e)
 		verr_set(e, "signature file: contains a NUL byte");
 		return -1;
 	}
-	if (!next_line(text, len, &pos, &line, &n, &nl) ||
-	    !has_prefix(line, n, UNTRUSTED_PREFIX)) {
-		verr_set(e, len == 0 ? "truncated signature file (empty)" :
-		    "signature file: the first line is not `" UNTRUSTED_PREFIX "...'");
+	if (!next_line(text, len, &pos, &line, &n, &nl)) {
+		verr_set(e, "truncated signature file (empty)");
+		return -1;
+	}
+	if (!has_prefix(line, n, UNTRUSTED_PREFIX)) {
+		verr_set(e, "%s: the first line is not `" UNTRUSTED_PREFIX "...'",
+		    nl ? "signature file" : "truncated signature file");
 		return -1;
 	}
 	if (!next_line(text, len, &pos, &line, &n, &nl)) {
@@ -281,8 +284,8 @@ sig_parse(const uint8_t *buf, size_t len, struct sig *s, struct verr *e)
 		return -1;
 	}
 	if (!has_prefix(line, n, TRUSTED_PREFIX)) {
-		verr_set(e, "signature file: the third line is not `"
-		    TRUSTED_PREFIX "...'");
+		verr_set(e, "%s: the third line is not `" TRUSTED_PREFIX "...'",
+		    nl ? "signature file" : "truncated signature file");
 		return -1;
 	}
 	n -= strlen(TRUSTED_PREFIX);
