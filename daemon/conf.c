@@ -724,31 +724,28 @@ validate(struct conf *c, struct verr *e)
 }
 
 struct conf *
-conf_load(const char *path, struct verr *e)
+conf_parse(const char *text, size_t len, const char *name, struct verr *e)
 {
 	struct conf *c;
 	struct feed_conf *cur = NULL;
-	uint8_t *buf;
-	size_t len;
-	char *line, *next;
+	char *buf, *line, *next;
 	int lineno = 0, top = -1;
 
-	if (file_read(path, 1 << 20, &buf, &len, e) == -1)
-		return NULL;
-	if (memchr(buf, '\0', len) != NULL) {
-		verr_set(e, "%s: contains a NUL byte", path);
-		free(buf);
+	if (memchr(text, '\0', len) != NULL) {
+		verr_set(e, "%s: contains a NUL byte", name);
 		return NULL;
 	}
+	buf = xcalloc(1, len + 1);
+	memcpy(buf, text, len);
 	c = conf_default();
-	c->path = xstrdup(path);
-	for (line = (char *)buf; line != NULL; line = next) {
+	c->path = xstrdup(name);
+	for (line = buf; line != NULL; line = next) {
 		next = strchr(line, '\n');
 		if (next != NULL)
 			*next++ = '\0';
 		lineno++;
 		if (!parse_line(c, line, lineno, &cur, &top, e)) {
-			verr_prefix(e, "%s", path);
+			verr_prefix(e, "%s", name);
 			goto fail;
 		}
 	}
@@ -756,7 +753,7 @@ conf_load(const char *path, struct verr *e)
 	buf = NULL;
 	drop_template_feed(c, top);
 	if (!validate(c, e)) {
-		verr_prefix(e, "%s", path);
+		verr_prefix(e, "%s", name);
 		goto fail;
 	}
 	return c;
@@ -764,6 +761,20 @@ fail:
 	free(buf);
 	conf_free(c);
 	return NULL;
+}
+
+struct conf *
+conf_load(const char *path, struct verr *e)
+{
+	struct conf *c;
+	uint8_t *buf;
+	size_t len;
+
+	if (file_read(path, 1 << 20, &buf, &len, e) == -1)
+		return NULL;
+	c = conf_parse((const char *)buf, len, path, e);
+	free(buf);
+	return c;
 }
 
 const struct feed_conf *

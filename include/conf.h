@@ -116,6 +116,10 @@ struct conf {
 
 /* Parse and validate; on error return NULL with "FILE:LINE: reason". */
 struct conf *conf_load(const char *path, struct verr *e);
+/* The same from text in memory (len bytes, no NUL needed); `name` stands
+ * for the file in messages and in conf->path. */
+struct conf *conf_parse(const char *text, size_t len, const char *name,
+    struct verr *e);
 /* The defaults alone (no feeds): for tools given a list on the command line. */
 struct conf *conf_default(void);
 void conf_free(struct conf *c);	/* drops one reference (see conf_ref) */

@@ -22,6 +22,22 @@
  * Text shown to people (authority name, legal basis, category labels) is a
  * string or an object of strings per language; struct list_text holds both
  * forms (a plain string has lang == NULL).
+ *
+ * Before cJSON sees them the bytes must be UTF-8 without control bytes
+ * (other than tab, CR, LF) and without a \u0000 escape, which would cut a
+ * C string short: the value matched would not be the value signed.
+ *
+ * cJSON allocation hooks: list_init() (called by list_parse() on first use,
+ * through pthread_once) installs cJSON_InitHooks() functions that allocate
+ * from a thread-local arena while list_parse() runs on that thread and fall
+ * back to malloc()/free() otherwise, so any other cJSON user in the process
+ * is unaffected. Nobody else may call cJSON_InitHooks(). Call list_init()
+ * early (before starting threads that use cJSON) to avoid installing the
+ * hooks while another thread is inside cJSON.
+ *
+ * Limits: the caller's list_limits (bytes, entries), names 253 bytes, URLs
+ * 2048, ids LIST_ID_MAX, serial LIST_SERIAL_MAX digits, LIST_MAX_CATS
+ * categories; cJSON refuses nesting deeper than 1000.
  */
 #ifndef VETO_LIST_H
 #define VETO_LIST_H
@@ -36,6 +52,17 @@
 
 #define LIST_FORMAT "veto-list/1"
 #define LIST_URL_MAX 2048
+#define LIST_ID_MAX 128		/* bytes of an entry id */
+#define LIST_REF_MAX 1024	/* bytes of an entry ref */
+#define LIST_SERIAL_MAX 128	/* digits of a serial */
+#define LIST_FEED_MAX 255	/* bytes of a feed id */
+#define LIST_TEXT_MAX 4096	/* bytes of one text shown to people */
+#define LIST_MAX_CATS 256
+#define LIST_MAX_LANGS 64	/* languages of one text */
+
+/* struct list_entry flags */
+#define LIST_ENTRY_HTTPS 0x01	/* url written with https://: its path is
+				 * never visible to the filter */
 
 enum list_entry_type { LIST_DOMAIN, LIST_HOST, LIST_URL, LIST_NTYPES };
 
@@ -62,6 +89,7 @@ struct list_entry {
 	uint32_t cat;		/* index into list->cats */
 	uint16_t url_host_len;	/* LIST_URL: bytes of value that are the host */
 	uint8_t type;		/* enum list_entry_type */
+	uint8_t flags;		/* LIST_ENTRY_* */
 };
 
 struct list {
@@ -75,6 +103,7 @@ struct list {
 	size_t nentries;
 	size_t count[LIST_NTYPES];	/* entries per type */
 	size_t ncanaries;		/* entries of category "test" */
+	size_t nurl_https;		/* url entries written with https:// */
 	uint8_t digest[32];		/* SHA-256 of the list bytes */
 	size_t size;			/* bytes of the list file */
 	struct arena *meta, *bulk;
@@ -85,6 +114,9 @@ struct list_limits {
 	uint64_t max_bytes;
 	uint64_t max_entries;
 };
+
+/* Install the cJSON hooks (see above); idempotent and thread-safe. */
+void list_init(void);
 
 /* Parse verified bytes. On error NULL and a message naming the field and,
  * for entries, the entry index and id, quoting the bad value. */
@@ -104,5 +136,7 @@ void list_drop_entries(struct list *l);	/* free the bulk arena */
 const char *list_text_get(const struct list_text *t, const char *lang);
 
 const char *list_type_name(enum list_entry_type t);
+/* The index of a category by id, or -1. */
+int list_cat_find(const struct list *l, const char *id);
 
 #endif
