@@ -580,6 +580,127 @@ test_long_names(void **state)
 	assert_false(match_host_has_urls(f->m, name, sizeof(name)));
 }
 
+/* End to end with norm.c: list values canonicalised by norm_name() and
+ * norm_url(), traffic by norm_name() and norm_http(), so the Unicode and
+ * punycode forms of a name, case, trailing dots, percent-encoding, dot
+ * segments and default ports all meet in one canonical form. */
+static void
+add_norm(struct list *l, enum list_entry_type t, const char *value,
+    const char *id)
+{
+	char buf[NORM_URL_MAX + NORM_NAME_MAX + 4];
+	struct norm_url u;
+
+	if (t == LIST_URL) {
+		if (norm_url(value, strlen(value), &u) < 0)
+			fail_msg("norm_url(%s) failed", value);
+		snprintf(buf, sizeof(buf), "%s%s", u.host, u.rest);
+		tlist_add(l, t, buf, id, 0);
+		assert_int_equal(l->entries[l->nentries - 1].url_host_len,
+		    u.hostlen);
+	} else {
+		if (norm_name(value, strlen(value), buf) < 0)
+			fail_msg("norm_name(%s) failed", value);
+		tlist_add(l, t, buf, id, 0);
+	}
+}
+
+static void
+test_norm_end_to_end(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *id;
+	} ncases[] = {
+		{"b\xc3\xbc" "cher.example", "idn"},
+		{"xn--bcher-kva.example", "idn"},
+		{"WWW.B\xc3\x9c" "CHER.EXAMPLE.", "idn"},
+		{"www.xn--bcher-kva.example", "idn"},
+		{"bucher.example", NULL},
+		{"\xe4\xbe\x8b\xe3\x81\x88.example", "jp"},
+		{"xn--r8jz45g.example", "jp"},
+		{"Bad.Example.", "d1"},
+		{"x.BAD.example", "d1"},
+		{"notbad.example", NULL},
+		{"Exact.Example", "h1"},
+		{"www.exact.example", NULL},
+	};
+	static const struct {
+		const char *host, *target, *id;
+	} ucases[] = {
+		{"Share.Example", "/u/123/x", "u1"},
+		{"share.example:80", "/u/%31%323/", "u1"},
+		{"share.example", "/u/abc/../123/./x", "u1"},
+		{"share.example", "//u//123//x", "u1"},
+		{"share.example", "/u/123", NULL},
+		{"share.example", "/U/123/", NULL},
+		{"share.example:8080", "/u/123/", NULL},
+		{NULL, "http://SHARE.example/u/123/x#frag", "u1"},
+		{"other.example", "http://share.example/u/123/", "u1"},
+		{"share.example", "/view?id=5", "u3"},
+		{"share.example", "/view?id=5#x", "u3"},
+		{"share.example", "/view?id=%35", "u3"},
+		{"share.example", "/view?id=6", NULL},
+		{"b\xc3\xbc" "cher.example", "/any", "idn"},
+		{"xn--bcher-kva.example", "/p/q", "ub"},
+		{"B\xc3\x9c" "CHER.example", "/p/q?x", "ub"},
+		{"[2001:DB8:0::1]", "/a", "u6"},
+		{"[2001:db8::1]:80", "/a?b", "u6"},
+		{"[2001:db8::2]", "/a", NULL},
+	};
+	struct list *l = tlist_new(16);
+	struct matcher *m;
+	struct match_result r;
+	struct norm_url *u = malloc(sizeof(*u));
+	struct verr e;
+	char out[NORM_NAME_MAX + 1];
+
+	(void)state;
+	add_norm(l, LIST_DOMAIN, "B\xc3\xbc" "cher.Example", "idn");
+	add_norm(l, LIST_DOMAIN, "xn--r8jz45g.example", "jp");
+	add_norm(l, LIST_DOMAIN, "bad.example.", "d1");
+	add_norm(l, LIST_HOST, "EXACT.example", "h1");
+	add_norm(l, LIST_URL, "http://share.example/u/123/", "u1");
+	add_norm(l, LIST_URL, "https://SHARE.example:443/view?id=5", "u3");
+	add_norm(l, LIST_URL, "b\xc3\xbc" "cher.example/p/q", "ub");
+	add_norm(l, LIST_URL, "http://[2001:db8::1]/a", "u6");
+	m = matcher_build(&l, 1, &e);
+	if (m == NULL)
+		fail_msg("%s", e.msg);
+	for (size_t i = 0; i < ARRAY_LEN(ncases); i++) {
+		int n;
+		bool hit;
+
+		n = norm_name(ncases[i].in, strlen(ncases[i].in), out);
+		if (n < 0)
+			fail_msg("norm_name(%s) failed", ncases[i].in);
+		hit = match_name(m, out, (size_t)n, &r);
+		if (hit != (ncases[i].id != NULL) ||
+		    (hit && strcmp(r.id, ncases[i].id) != 0))
+			fail_msg("%s (%s): %s, expected %s", ncases[i].in, out,
+			    hit ? r.id : "allow",
+			    ncases[i].id ? ncases[i].id : "allow");
+	}
+	for (size_t i = 0; i < ARRAY_LEN(ucases); i++) {
+		const char *h = ucases[i].host;
+		bool hit;
+
+		if (norm_http(h, h ? strlen(h) : 0,
+		    ucases[i].target, strlen(ucases[i].target), u) < 0)
+			fail_msg("norm_http(%s, %s) failed", ucases[i].host,
+			    ucases[i].target);
+		hit = match_url(m, u, &r);
+		if (hit != (ucases[i].id != NULL) ||
+		    (hit && strcmp(r.id, ucases[i].id) != 0))
+			fail_msg("%s %s: %s, expected %s", ucases[i].host,
+			    ucases[i].target, hit ? r.id : "allow",
+			    ucases[i].id ? ucases[i].id : "allow");
+	}
+	matcher_free(m);
+	tlist_free(l);
+	free(u);
+}
+
 /* Property test: random lists over a small alphabet (so that names share
  * suffixes, prefixes and label boundaries) against a linear scan. */
 
@@ -919,6 +1040,7 @@ main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_build_errors),
 		cmocka_unit_test(test_many_keys),
+		cmocka_unit_test(test_norm_end_to_end),
 		cmocka_unit_test(test_property),
 	};
 
