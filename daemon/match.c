@@ -1,0 +1,979 @@
+/*
+ * match.c - the matcher: one open-addressing table of keys (names), one
+ * byte arena of records, a rank directory for dense entry numbers.
+ *
+ * Layout (see match.h for the semantics):
+ *
+ *   slots   uint64_t each: [63..51] 13-bit fingerprint, [50..48] the entry
+ *           types the key holds (one bit per enum list_entry_type), [47..40]
+ *           distance from the home slot, [39..0] offset of the key's record
+ *           in the arena (0 = empty slot; the arena's byte 0 is unused).
+ *           Linear probing in Robin Hood order: keys sit in order of their
+ *           home slot, so a probe stops at the first empty slot or at the
+ *           first slot whose distance is smaller than the probe's. The home
+ *           is fastrange(hash, nslots); SLOT_DIST_MAX + 1 slots of tail
+ *           follow, so probes never wrap around.
+ *   arena   one record per key, byte-aligned:
+ *             u8 key length, key bytes (a name, or a url entry's host),
+ *             then its entries, host entries first, then domain, then url,
+ *             each in feed order, then list order:
+ *               u8 head: type (bits 0-1), last entry (bit 2), feed (bits
+ *                  3-7; 31 = a u16 feed follows, little-endian)
+ *               varint category
+ *               u32 entry number, little-endian (not on a record's first
+ *                  entry: its number is the rank of the key's slot)
+ *               url only: varint length, then `rest` (host excluded)
+ *               id, NUL-terminated
+ *   rank    per 64 slots: a bitmap of the occupied ones and the number of
+ *           occupied slots before the block. Key k in slot order holds
+ *           entry number k on its first entry; the other entries of a key
+ *           are numbered from nkeys up, and `extra` holds their offsets.
+ *
+ * Lookup hashes every suffix of the name in one pass from the right (8-byte
+ * words aligned on the name's end, so all suffixes share the word states),
+ * prefetches every home slot, then probes the longest suffix first: the
+ * first key found with a suitable entry is the answer. Nothing is allocated
+ * or locked; the structure is read-only once built.
+ *
+ * Build sorts (hash, key) pairs with a counting sort on the top bits of the
+ * hash and an insertion sort within buckets, groups equal keys, and lays
+ * the slots out in one sequential pass (sorted by hash means sorted by home
+ * slot, which is Robin Hood order).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "match.h"
+
+#define KEY_MAX 255			/* a name: 253; an [IPv6] host: 255 */
+#define SUFFIX_MAX (KEY_MAX + 1)
+
+#define SLOT_OFF_MASK ((UINT64_C(1) << 40) - 1)
+#define SLOT_DIST_SHIFT 40
+#define SLOT_DIST_MAX 255u
+#define SLOT_TYPE_SHIFT 48
+#define SLOT_FP_SHIFT 51
+#define SLOT_FP_MASK 0x1fffu
+
+#define T_DOMAIN (1u << LIST_DOMAIN)
+#define T_HOST (1u << LIST_HOST)
+#define T_URL (1u << LIST_URL)
+
+#define HEAD_LAST 0x04
+#define HEAD_FEED_SHIFT 3
+#define HEAD_FEED_ESC 31u
+
+#define LOAD_PERCENT 85
+#define BIG_ALLOC (1u << 20)
+
+struct rank_block {
+	uint64_t bits;		/* occupied slots of this block */
+	uint32_t base;		/* occupied slots before this block */
+	uint32_t unused;
+};
+
+struct matcher {
+	uint64_t *slots;
+	size_t nslots;		/* home range; the array has + SLOT_DIST_MAX + 1 */
+	size_t slots_size;	/* bytes allocated */
+	struct rank_block *rank;
+	size_t rank_size;
+	uint8_t *arena;
+	size_t arena_len, arena_size;
+	uint64_t *extra;	/* entry offsets of entries nkeys.. */
+	size_t extra_size;
+	size_t nkeys, nentries;
+	unsigned max_dist;
+};
+
+/* An entry decoded from the arena. */
+struct rec_entry {
+	uint8_t type;
+	bool last;
+	uint16_t feed;
+	uint32_t cat;
+	uint32_t num;		/* UINT32_MAX on a record's first entry */
+	const uint8_t *rest;
+	size_t restlen;
+	const char *id;
+	const uint8_t *next;
+};
+
+/* Hashing. A suffix of length L is the last L bytes of the name: its full
+ * 8-byte words counted from the name's end, then the 0..7 bytes left over
+ * at its start. */
+
+#define HASH_SEED UINT64_C(0x6a09e667f3bcc908)
+#define HASH_K1 UINT64_C(0x9e3779b97f4a7c15)
+#define HASH_K2 UINT64_C(0xc2b2ae3d27d4eb4f)
+
+static inline uint64_t
+fmix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= UINT64_C(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	x *= UINT64_C(0xc4ceb9fe1a85ec53);
+	x ^= x >> 33;
+	return x;
+}
+
+static inline uint64_t
+rotl64(uint64_t x, unsigned r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+/* The little-endian 8-byte word ending at s[end - 1]; bytes before s[0]
+ * read as zero. */
+static inline uint64_t
+word_ending_at(const char *s, size_t end)
+{
+	uint64_t w = 0;
+
+	if (LIKELY(end >= 8))
+		memcpy(&w, s + end - 8, 8);
+	else
+		memcpy((char *)&w + 8 - end, s, end);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+/* st[j] = state after the j last full words of s (j = 0 .. nwords). */
+static inline void
+hash_words(const char *s, size_t len, size_t nwords, uint64_t *st)
+{
+	uint64_t h = HASH_SEED;
+
+	st[0] = h;
+	for (size_t j = 0; j < nwords; j++) {
+		h = rotl64((h ^ word_ending_at(s, len - 8 * j)) * HASH_K1, 31);
+		st[j + 1] = h;
+	}
+}
+
+static inline uint64_t
+hash_suffix(const char *s, size_t len, const uint64_t *st, size_t p)
+{
+	size_t l = len - p, r = l & 7;
+	uint64_t part = 0;
+
+	if (r != 0)
+		part = word_ending_at(s, p + r) >> (8 * (8 - r));
+	return fmix64(((st[l >> 3] ^ part) * HASH_K2) ^ l);
+}
+
+static uint64_t
+hash_key(const char *s, size_t len)
+{
+	uint64_t st[KEY_MAX / 8 + 2];
+
+	hash_words(s, len, len / 8, st);
+	return hash_suffix(s, len, st, 0);
+}
+
+static inline size_t
+home_of(const struct matcher *m, uint64_t h)
+{
+	return (size_t)(((unsigned __int128)h * m->nslots) >> 64);
+}
+
+static inline uint64_t
+fp_of(uint64_t h)
+{
+	return h & SLOT_FP_MASK;
+}
+
+/* The suffixes of a name that could be keys (length 1 .. KEY_MAX, starting
+ * the name or after a '.'), longest first: start offsets, hashes and home
+ * slots, whose cache lines are prefetched. */
+struct suffixes {
+	unsigned n;
+	uint32_t pos[SUFFIX_MAX];
+	uint64_t hash[SUFFIX_MAX];
+	size_t home[SUFFIX_MAX];
+};
+
+static unsigned
+suffixes_find(const struct matcher *m, const char *s, size_t len,
+    bool only_full, struct suffixes *sx)
+{
+	uint64_t st[KEY_MAX / 8 + 2];
+	size_t first = len > KEY_MAX ? len - KEY_MAX : 0;
+	unsigned n = 0;
+
+	if (len == 0)
+		return sx->n = 0;
+	if (first == 0)
+		sx->pos[n++] = 0;
+	if (!only_full) {
+		for (size_t i = first ? first - 1 : 0; i + 1 < len; i++)
+			if (s[i] == '.')
+				sx->pos[n++] = (uint32_t)(i + 1);
+	}
+	if (n == 0)
+		return sx->n = 0;
+	hash_words(s, len, (len - sx->pos[0]) / 8, st);
+	for (unsigned k = 0; k < n; k++) {
+		sx->hash[k] = hash_suffix(s, len, st, sx->pos[k]);
+		sx->home[k] = home_of(m, sx->hash[k]);
+		__builtin_prefetch(&m->slots[sx->home[k]]);
+	}
+	return sx->n = n;
+}
+
+/* The slot holding key s (hash h, home slot home) if it has an entry of a
+ * type in `want`; SIZE_MAX if none. */
+static inline size_t
+probe(const struct matcher *m, uint64_t h, size_t home, const char *s,
+    size_t len, unsigned want)
+{
+	uint64_t fp = fp_of(h);
+
+	for (size_t i = home, d = 0;; i++, d++) {
+		uint64_t v = m->slots[i];
+		size_t sd = (v >> SLOT_DIST_SHIFT) & SLOT_DIST_MAX;
+		const uint8_t *rec;
+
+		if (v == 0 || sd < d)
+			return SIZE_MAX;
+		if (sd != d || (v >> SLOT_FP_SHIFT) != fp ||
+		    ((v >> SLOT_TYPE_SHIFT) & want) == 0)
+			continue;
+		rec = m->arena + (v & SLOT_OFF_MASK);
+		if (rec[0] == len && memcmp(rec + 1, s, len) == 0)
+			return i;
+	}
+}
+
+/* Record decoding. */
+
+static inline const uint8_t *
+varint_get(const uint8_t *p, uint32_t *out)
+{
+	uint32_t v = 0;
+
+	for (unsigned shift = 0;; shift += 7) {
+		uint8_t b = *p++;
+
+		v |= (uint32_t)(b & 0x7f) << shift;
+		if ((b & 0x80) == 0)
+			break;
+	}
+	*out = v;
+	return p;
+}
+
+static inline const uint8_t *
+entry_decode(const uint8_t *p, bool first, struct rec_entry *e)
+{
+	uint8_t head = *p++;
+	uint32_t v;
+
+	e->type = head & 3;
+	e->last = (head & HEAD_LAST) != 0;
+	e->feed = head >> HEAD_FEED_SHIFT;
+	if (e->feed == HEAD_FEED_ESC) {
+		e->feed = (uint16_t)(p[0] | p[1] << 8);
+		p += 2;
+	}
+	p = varint_get(p, &e->cat);
+	e->num = UINT32_MAX;
+	if (!first) {
+		e->num = (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+		p += 4;
+	}
+	e->rest = NULL;
+	e->restlen = 0;
+	if (e->type == LIST_URL) {
+		p = varint_get(p, &v);
+		e->rest = p;
+		e->restlen = v;
+		p += v;
+	}
+	e->id = (const char *)p;
+	e->next = p + strlen(e->id) + 1;
+	return e->next;
+}
+
+static inline size_t
+slot_rank(const struct matcher *m, size_t i)
+{
+	const struct rank_block *b = &m->rank[i / 64];
+	uint64_t below = b->bits & ((UINT64_C(1) << (i % 64)) - 1);
+
+	return b->base + (size_t)__builtin_popcountll(below);
+}
+
+static void
+result_fill(const struct matcher *m, size_t slot, const struct rec_entry *e,
+    struct match_result *r)
+{
+	r->entry = e->num != UINT32_MAX ? e->num : (uint32_t)slot_rank(m, slot);
+	r->cat = e->cat;
+	r->feed = e->feed;
+	r->type = e->type;
+	r->id = e->id;
+}
+
+/* The first entry of the key in `slot` whose type is in `want`. */
+static bool
+key_result(const struct matcher *m, size_t slot, unsigned want,
+    struct match_result *r)
+{
+	const uint8_t *p = m->arena + (m->slots[slot] & SLOT_OFF_MASK);
+	struct rec_entry e;
+	bool first = true;
+
+	p += 1 + p[0];
+	for (;;) {
+		p = entry_decode(p, first, &e);
+		if ((1u << e.type) & want) {
+			result_fill(m, slot, &e, r);
+			return true;
+		}
+		if (e.last)
+			return false;
+		first = false;
+	}
+}
+
+/* Lookup. */
+
+static bool
+match_suffixes(const struct matcher *m, const char *s, size_t len,
+    const struct suffixes *sx, unsigned from, struct match_result *r)
+{
+	for (unsigned k = from; k < sx->n; k++) {
+		unsigned want = sx->pos[k] == 0 ? T_HOST | T_DOMAIN : T_DOMAIN;
+		size_t p = sx->pos[k];
+		size_t i = probe(m, sx->hash[k], sx->home[k], s + p, len - p,
+		    want);
+
+		if (i != SIZE_MAX)
+			return key_result(m, i, want, r);
+	}
+	return false;
+}
+
+bool
+match_name(const struct matcher *m, const char *name, size_t len,
+    struct match_result *r)
+{
+	struct suffixes sx;
+
+	if (m == NULL || m->nkeys == 0)
+		return false;
+	suffixes_find(m, name, len, false, &sx);
+	return match_suffixes(m, name, len, &sx, 0, r);
+}
+
+/* Does url entry rest `e` (elen bytes) cover request rest u? */
+static bool
+url_covers(const uint8_t *e, size_t elen, const struct norm_url *u)
+{
+	size_t pathend = MIN(u->pathend, u->restlen);
+
+	if (memchr(e, '?', elen) != NULL)	/* exact path and query */
+		return elen == u->restlen && memcmp(e, u->rest, elen) == 0;
+	if (e[elen - 1] == '/')			/* everything below */
+		return pathend >= elen && memcmp(e, u->rest, elen) == 0;
+	return pathend == elen && memcmp(e, u->rest, elen) == 0;
+}
+
+/* The best url entry of the key in `slot` covering u: the longest entry
+ * rest, then the first in record order (feed order). */
+static bool
+url_result(const struct matcher *m, size_t slot, const struct norm_url *u,
+    struct match_result *r)
+{
+	const uint8_t *p = m->arena + (m->slots[slot] & SLOT_OFF_MASK);
+	struct rec_entry e;
+	size_t bestlen = 0;
+	bool first = true, found = false;
+
+	p += 1 + p[0];
+	for (;;) {
+		p = entry_decode(p, first, &e);
+		if (e.type == LIST_URL && e.restlen > 0 &&
+		    (!found || e.restlen > bestlen) &&
+		    url_covers(e.rest, e.restlen, u)) {
+			result_fill(m, slot, &e, r);
+			bestlen = e.restlen;
+			found = true;
+		}
+		if (e.last)
+			return found;
+		first = false;
+	}
+}
+
+bool
+match_url(const struct matcher *m, const struct norm_url *u,
+    struct match_result *r)
+{
+	struct suffixes sx;
+	size_t i;
+
+	if (m == NULL || m->nkeys == 0 || u->hostlen == 0 ||
+	    u->hostlen > KEY_MAX)
+		return false;
+	if (suffixes_find(m, u->host, u->hostlen, u->host_is_ip, &sx) == 0)
+		return false;
+	/* pos[0] == 0: the whole host */
+	i = probe(m, sx.hash[0], sx.home[0], u->host, u->hostlen,
+	    T_URL | T_HOST | T_DOMAIN);
+	if (i != SIZE_MAX) {
+		unsigned types = (m->slots[i] >> SLOT_TYPE_SHIFT) & 7;
+
+		if ((types & T_URL) && url_result(m, i, u, r))
+			return true;
+		if (types & (T_HOST | T_DOMAIN))
+			return key_result(m, i, T_HOST | T_DOMAIN, r);
+	}
+	return match_suffixes(m, u->host, u->hostlen, &sx, 1, r);
+}
+
+bool
+match_host_has_urls(const struct matcher *m, const char *host, size_t len)
+{
+	uint64_t h;
+
+	if (m == NULL || m->nkeys == 0 || len == 0 || len > KEY_MAX)
+		return false;
+	h = hash_key(host, len);
+	return probe(m, h, home_of(m, h), host, len, T_URL) != SIZE_MAX;
+}
+
+size_t
+matcher_entries(const struct matcher *m)
+{
+	return m ? m->nentries : 0;
+}
+
+/* The slot of key number k (select over the rank directory). */
+static size_t
+key_slot(const struct matcher *m, size_t k)
+{
+	size_t lo = 0, hi = (m->nslots + SLOT_DIST_MAX + 1 + 63) / 64;
+	uint64_t bits;
+
+	while (hi - lo > 1) {		/* the last block with base <= k */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->rank[mid].base <= k)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	bits = m->rank[lo].bits;
+	for (size_t j = k - m->rank[lo].base; j > 0; j--)
+		bits &= bits - 1;
+	return lo * 64 + (size_t)__builtin_ctzll(bits);
+}
+
+void
+matcher_entry(const struct matcher *m, uint32_t entry, struct match_result *r)
+{
+	struct rec_entry e;
+	const uint8_t *p;
+	size_t slot;
+
+	memset(r, 0, sizeof(*r));
+	r->id = "";
+	if (m == NULL || entry >= m->nentries)
+		return;
+	if (entry < m->nkeys) {
+		slot = key_slot(m, entry);
+		p = m->arena + (m->slots[slot] & SLOT_OFF_MASK);
+		entry_decode(p + 1 + p[0], true, &e);
+		e.num = entry;
+	} else {
+		entry_decode(m->arena + m->extra[entry - m->nkeys], false, &e);
+	}
+	result_fill(m, 0, &e, r);
+}
+
+size_t
+matcher_bytes(const struct matcher *m)
+{
+	if (m == NULL)
+		return 0;
+	return sizeof(*m) + m->slots_size + m->rank_size + m->arena_size +
+	    m->extra_size;
+}
+
+void
+matcher_info(const struct matcher *m, struct matcher_info *mi)
+{
+	memset(mi, 0, sizeof(*mi));
+	if (m == NULL)
+		return;
+	mi->keys = m->nkeys;
+	mi->entries = m->nentries;
+	mi->slots = m->nslots + SLOT_DIST_MAX + 1;
+	mi->max_dist = m->max_dist;
+	mi->slot_bytes = m->slots_size;
+	mi->rank_bytes = m->rank_size;
+	mi->arena_bytes = m->arena_size;
+	mi->arena_used = m->arena_len;
+	mi->extra_bytes = m->extra_size;
+}
+
+/* Memory: large blocks straight from mmap, in huge pages where the kernel
+ * allows (the table is probed at random: TLB misses would dominate). */
+
+static void *
+big_alloc(size_t size)
+{
+	void *p;
+
+	if (size < BIG_ALLOC)
+		return calloc(1, size ? size : 1);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(p, size, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+static void
+big_free(void *p, size_t size)
+{
+	if (p == NULL)
+		return;
+	if (size < BIG_ALLOC)
+		free(p);
+	else
+		munmap(p, size);
+}
+
+void
+matcher_free(struct matcher *m)
+{
+	if (m == NULL)
+		return;
+	big_free(m->slots, m->slots_size);
+	big_free(m->rank, m->rank_size);
+	big_free(m->arena, m->arena_size);
+	big_free(m->extra, m->extra_size);
+	free(m);
+}
+
+/* Building. */
+
+struct bitem {
+	uint64_t hash;
+	uint32_t idx;		/* entry index in its list */
+	uint16_t feed;
+	uint8_t keylen;
+	uint8_t type;
+};
+
+struct build {
+	struct list *const *lists;
+	struct bitem *items;
+	size_t n;
+	struct verr *e;
+};
+
+static inline const struct list_entry *
+item_entry(const struct build *b, const struct bitem *it)
+{
+	return &b->lists[it->feed]->entries[it->idx];
+}
+
+static int
+item_cmp(const struct build *b, const struct bitem *x, const struct bitem *y)
+{
+	int c;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	if (x->keylen != y->keylen)
+		return x->keylen < y->keylen ? -1 : 1;
+	c = memcmp(item_entry(b, x)->value, item_entry(b, y)->value,
+	    x->keylen);
+	return c;
+}
+
+static bool
+item_same_key(const struct build *b, const struct bitem *x,
+    const struct bitem *y)
+{
+	return x->hash == y->hash && item_cmp(b, x, y) == 0;
+}
+
+static int
+entry_error(struct build *b, unsigned feed, size_t idx, const char *why)
+{
+	const struct list_entry *le = &b->lists[feed]->entries[idx];
+	char q[96];
+
+	str_quote(q, sizeof(q), le->value ? le->value : "",
+	    le->value ? strlen(le->value) : 0);
+	verr_set(b->e, "matcher: feed %u entry %zu (id \"%s\"): value \"%s\" %s",
+	    feed, idx, le->id ? le->id : "", q, why);
+	return -1;
+}
+
+/* Collect one item per entry, validating what the layout depends on. */
+static int
+build_items(struct build *b, unsigned nlists)
+{
+	size_t n = 0;
+
+	for (unsigned f = 0; f < nlists; f++) {
+		const struct list *l = b->lists[f];
+
+		if (l == NULL)
+			continue;
+		if (l->entries == NULL && l->nentries > 0) {
+			verr_set(b->e, "matcher: feed %u: the list's entries "
+			    "were dropped before the matcher was built", f);
+			return -1;
+		}
+		n += l->nentries;
+	}
+	if (n >= UINT32_MAX) {
+		verr_set(b->e, "matcher: %zu entries, more than %u", n,
+		    UINT32_MAX - 1);
+		return -1;
+	}
+	b->items = malloc((n ? n : 1) * sizeof(*b->items));
+	if (b->items == NULL) {
+		verr_set(b->e, "matcher: out of memory for %zu entries", n);
+		return -1;
+	}
+	b->n = 0;
+	for (unsigned f = 0; f < nlists; f++) {
+		const struct list *l = b->lists[f];
+
+		for (size_t i = 0; l != NULL && i < l->nentries; i++) {
+			const struct list_entry *le = &l->entries[i];
+			struct bitem *it = &b->items[b->n++];
+			size_t vlen, klen;
+
+			if (le->value == NULL || le->type >= LIST_NTYPES)
+				return entry_error(b, f, i, "is not usable");
+			vlen = strlen(le->value);
+			klen = le->type == LIST_URL ? le->url_host_len : vlen;
+			if (klen == 0 || klen > KEY_MAX || klen > vlen)
+				return entry_error(b, f, i,
+				    "has no usable name or host");
+			if (le->type == LIST_URL && klen == vlen)
+				return entry_error(b, f, i, "has no path");
+			it->hash = hash_key(le->value, klen);
+			it->idx = (uint32_t)i;
+			it->feed = (uint16_t)f;
+			it->keylen = (uint8_t)klen;
+			it->type = le->type;
+		}
+	}
+	return 0;
+}
+
+/* Sort items by (hash, key), stable: a counting sort on the top bits of
+ * the hash, then an insertion sort inside each (small) bucket. */
+static int
+build_sort(struct build *b)
+{
+	unsigned bits = 1;
+	size_t nb, *count;
+	struct bitem *out;
+
+	while (bits < 26 && ((size_t)1 << bits) < b->n)
+		bits++;
+	nb = (size_t)1 << bits;
+	count = calloc(nb + 1, sizeof(*count));
+	out = malloc((b->n ? b->n : 1) * sizeof(*out));
+	if (count == NULL || out == NULL) {
+		free(count);
+		free(out);
+		verr_set(b->e, "matcher: out of memory sorting %zu entries",
+		    b->n);
+		return -1;
+	}
+	for (size_t i = 0; i < b->n; i++)
+		count[(b->items[i].hash >> (64 - bits)) + 1]++;
+	for (size_t i = 1; i <= nb; i++)
+		count[i] += count[i - 1];
+	for (size_t i = 0; i < b->n; i++)
+		out[count[b->items[i].hash >> (64 - bits)]++] = b->items[i];
+	/* count[k] is now the end of bucket k */
+	for (size_t k = 0, start = 0; k < nb; start = count[k++]) {
+		for (size_t i = start + 1; i < count[k]; i++) {
+			struct bitem t = out[i];
+			size_t j = i;
+
+			for (; j > start && item_cmp(b, &out[j - 1], &t) > 0; j--)
+				out[j] = out[j - 1];
+			out[j] = t;
+		}
+	}
+	free(count);
+	free(b->items);
+	b->items = out;
+	return 0;
+}
+
+static size_t
+varint_len(uint32_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static uint8_t *
+varint_put(uint8_t *p, uint32_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+static size_t
+entry_size(const struct build *b, const struct bitem *it, bool first)
+{
+	const struct list_entry *le = item_entry(b, it);
+	size_t n = 1 + (it->feed >= HEAD_FEED_ESC ? 2 : 0) +
+	    varint_len(le->cat) + (first ? 0 : 4) + strlen(le->id ? le->id : "") + 1;
+
+	if (it->type == LIST_URL) {
+		size_t rl = strlen(le->value + it->keylen);
+
+		n += varint_len((uint32_t)rl) + rl;
+	}
+	return n;
+}
+
+/* The end of the group of items with the same key starting at i. */
+static size_t
+group_end(const struct build *b, size_t i)
+{
+	size_t j = i + 1;
+
+	while (j < b->n && item_same_key(b, &b->items[i], &b->items[j]))
+		j++;
+	return j;
+}
+
+static const uint8_t type_order[LIST_NTYPES] = {LIST_HOST, LIST_DOMAIN,
+    LIST_URL};
+
+/* First pass: keys, entries beyond the first of each key, arena bytes. */
+static int
+build_measure(struct build *b, size_t *nkeys, size_t *nextra, size_t *bytes)
+{
+	*nkeys = *nextra = 0;
+	*bytes = 1;			/* offset 0 means "empty slot" */
+	for (size_t i = 0, j; i < b->n; i = j) {
+		j = group_end(b, i);
+		*bytes += 1 + b->items[i].keylen;
+		for (size_t k = i; k < j; k++)
+			*bytes += entry_size(b, &b->items[k], false);
+		*bytes -= 4;		/* the first entry has no number */
+		*nextra += j - i - 1;
+		(*nkeys)++;
+	}
+	if (*bytes > SLOT_OFF_MASK) {
+		verr_set(b->e, "matcher: %zu bytes of names and ids, more "
+		    "than the %llu an offset can address", *bytes,
+		    (unsigned long long)SLOT_OFF_MASK);
+		return -1;
+	}
+	return 0;
+}
+
+/* The largest distance from home the keys get with nslots home slots. */
+static size_t
+build_max_dist(struct build *b, size_t nslots)
+{
+	struct matcher tmp = {.nslots = nslots};
+	size_t next = 0, maxd = 0;
+
+	for (size_t i = 0; i < b->n; i = group_end(b, i)) {
+		size_t home = home_of(&tmp, b->items[i].hash);
+		size_t pos = MAX(home, next);
+
+		maxd = MAX(maxd, pos - home);
+		next = pos + 1;
+	}
+	return maxd;
+}
+
+static uint8_t *
+entry_write(const struct build *b, uint8_t *p, const struct bitem *it,
+    bool last, uint32_t num)
+{
+	const struct list_entry *le = item_entry(b, it);
+	const char *id = le->id ? le->id : "";
+	size_t idlen = strlen(id);
+	uint8_t head = it->type | (last ? HEAD_LAST : 0);
+
+	head |= (uint8_t)(MIN(it->feed, HEAD_FEED_ESC) << HEAD_FEED_SHIFT);
+	*p++ = head;
+	if (it->feed >= HEAD_FEED_ESC) {
+		*p++ = it->feed & 0xff;
+		*p++ = it->feed >> 8;
+	}
+	p = varint_put(p, le->cat);
+	if (num != UINT32_MAX) {
+		*p++ = num & 0xff;
+		*p++ = (num >> 8) & 0xff;
+		*p++ = (num >> 16) & 0xff;
+		*p++ = num >> 24;
+	}
+	if (it->type == LIST_URL) {
+		const char *rest = le->value + it->keylen;
+		size_t rl = strlen(rest);
+
+		p = varint_put(p, (uint32_t)rl);
+		memcpy(p, rest, rl);
+		p += rl;
+	}
+	memcpy(p, id, idlen + 1);
+	return p + idlen + 1;
+}
+
+/* Second pass: records into the arena, keys into their slots. */
+static void
+build_fill(struct build *b, struct matcher *m)
+{
+	uint8_t *p = m->arena + 1;
+	size_t next = 0, key = 0, extra = 0;
+
+	for (size_t i = 0, j; i < b->n; i = j, key++) {
+		const struct bitem *it = &b->items[i];
+		size_t home = home_of(m, it->hash), pos = MAX(home, next);
+		size_t off = (size_t)(p - m->arena), left;
+		unsigned types = 0;
+		bool first = true;
+
+		j = group_end(b, i);
+		*p++ = it->keylen;
+		memcpy(p, item_entry(b, it)->value, it->keylen);
+		p += it->keylen;
+		left = j - i;
+		for (unsigned t = 0; t < LIST_NTYPES; t++) {
+			for (size_t k = i; k < j; k++) {
+				uint32_t num = UINT32_MAX;
+
+				if (b->items[k].type != type_order[t])
+					continue;
+				if (!first) {
+					num = (uint32_t)(m->nkeys + extra);
+					m->extra[extra++] = (uint64_t)(p - m->arena);
+				}
+				p = entry_write(b, p, &b->items[k], --left == 0,
+				    num);
+				types |= 1u << b->items[k].type;
+				first = false;
+			}
+		}
+		m->slots[pos] = (uint64_t)off |
+		    (uint64_t)(pos - home) << SLOT_DIST_SHIFT |
+		    (uint64_t)types << SLOT_TYPE_SHIFT |
+		    fp_of(it->hash) << SLOT_FP_SHIFT;
+		m->max_dist = MAX(m->max_dist, (unsigned)(pos - home));
+		next = pos + 1;
+	}
+	m->arena_len = (size_t)(p - m->arena);
+}
+
+static void
+build_rank(struct matcher *m)
+{
+	size_t total = m->nslots + SLOT_DIST_MAX + 1, count = 0;
+
+	for (size_t blk = 0; blk * 64 < total; blk++) {
+		uint64_t bits = 0;
+
+		for (size_t i = 0; i < 64 && blk * 64 + i < total; i++)
+			if (m->slots[blk * 64 + i] != 0)
+				bits |= UINT64_C(1) << i;
+		m->rank[blk].bits = bits;
+		m->rank[blk].base = (uint32_t)count;
+		count += (size_t)__builtin_popcountll(bits);
+	}
+}
+
+static int
+build_alloc(struct build *b, struct matcher *m, size_t nslots, size_t bytes,
+    size_t nextra)
+{
+	size_t total = nslots + SLOT_DIST_MAX + 1;
+
+	m->nslots = nslots;
+	m->slots_size = total * sizeof(*m->slots);
+	m->rank_size = (total + 63) / 64 * sizeof(*m->rank);
+	m->arena_size = bytes;
+	m->extra_size = nextra * sizeof(*m->extra);
+	m->slots = big_alloc(m->slots_size);
+	m->rank = big_alloc(m->rank_size);
+	m->arena = big_alloc(m->arena_size);
+	m->extra = big_alloc(m->extra_size);
+	if (m->slots == NULL || m->rank == NULL || m->arena == NULL ||
+	    m->extra == NULL) {
+		verr_set(b->e, "matcher: out of memory (%zu slots, %zu bytes "
+		    "of records)", total, bytes);
+		return -1;
+	}
+	return 0;
+}
+
+struct matcher *
+matcher_build(struct list *const *lists, unsigned nlists, struct verr *e)
+{
+	struct build b = {.lists = lists, .e = e};
+	struct matcher *m;
+	size_t nkeys, nextra, bytes, nslots;
+
+	if (nlists > UINT16_MAX + 1u) {
+		verr_set(e, "matcher: %u feeds, at most %u", nlists,
+		    UINT16_MAX + 1u);
+		return NULL;
+	}
+	if (build_items(&b, nlists) < 0 || build_sort(&b) < 0 ||
+	    build_measure(&b, &nkeys, &nextra, &bytes) < 0) {
+		free(b.items);
+		return NULL;
+	}
+	/* a load of 85%; lower it in the (unseen) case of a long cluster */
+	nslots = nkeys * 100 / LOAD_PERCENT + 1;
+	while (build_max_dist(&b, nslots) > SLOT_DIST_MAX)
+		nslots += nslots / 8 + 1;
+	m = calloc(1, sizeof(*m));
+	if (m == NULL) {
+		verr_set(e, "matcher: out of memory");
+		free(b.items);
+		return NULL;
+	}
+	m->nkeys = nkeys;
+	m->nentries = b.n;
+	if (build_alloc(&b, m, nslots, bytes, nextra) < 0) {
+		matcher_free(m);
+		free(b.items);
+		return NULL;
+	}
+	build_fill(&b, m);
+	build_rank(m);
+	free(b.items);
+	return m;
+}
