@@ -94,6 +94,13 @@ start_reader() {
 	}
 }
 st() { stat_of "$TMP/$1.stats" "$2"; }
+# stop_reader NAME: SIGTERM; it must exit 0 (a sanitizer report would not).
+stop_reader() {
+	local rc
+	bg_stop "$1"
+	rc=$?
+	is "$1 reader exits cleanly on SIGTERM" "$rc" 0 || diag "$(bg_log "$1")"
+}
 
 # --- the rule set ---------------------------------------------------------
 check "veto rules --iptables applies" apply_rules "$TMP/veto.conf"
@@ -130,7 +137,7 @@ cmp_num "allow (IPv6): the rest skipped the queue ($((a1 - a0)))" $((a1 - a0)) -
 is "allow: no id gaps, no verdict errors" "$(st allow gaps) $(st allow errors)" "0 0"
 is "allow: /proc id_sequence matches the packets read" \
     "$(queue_proc 0 id_sequence)" "$(st allow packets)"
-bg_stop allow
+stop_reader allow
 
 # --- BLOCK: retransmissions die in the kernel --------------------------------
 start_reader block -d block -e pass
@@ -139,7 +146,7 @@ check_fails "reader (block): curl gets nothing" get "http://$S4/" 3
 b1=$(rule_packets veto-blocked)
 is "block: the request was queued once" "$(st block data)" 1
 cmp_num "block: retransmissions dropped in the kernel ($((b1 - b0)))" $((b1 - b0)) -ge 1
-bg_stop block
+stop_reader block
 
 # --- PASS: one packet at a time, the flow stays undecided -----------------
 start_reader pass -d pass -e pass
@@ -183,7 +190,7 @@ on_filter "$HELPERS/inject_send" -m 0 "$C4" "$S4" 40001 53 unmarked >/dev/null
 wait_for 3 test "$(st pass packets)" != "$q0"
 is "an injected packet without the mark is queued (OUTPUT hook)" \
     "$(st pass packets)" $((q0 + 1))
-bg_stop pass
+stop_reader pass
 
 # --- privileges: dropped to nobody, verdicts still work ---------------------
 start_reader priv -d pass -e pass -u nobody
@@ -212,7 +219,7 @@ dig4 >/dev/null
 wait_for 3 test "$(st gap gaps)" != 0
 cmp_num "overrun: the reader counted skipped packet ids ($(st gap gaps))" \
     "$(st gap gaps)" -ge 1
-bg_stop gap
+stop_reader gap
 
 # --- the cap -------------------------------------------------------------------
 write_conf "$TMP/cap.conf" <<<"connbytes_cap = 5"
@@ -222,7 +229,7 @@ c0=$(rule_packets veto-cap)
 is "cap: 1 MiB over HTTP" "$(get "http://$S4/big.bin")" "200 1048576"
 is "cap: exactly 5 packets of the undecided flow were queued" "$(st cap packets)" 5
 is "cap: veto-cap counted the flow once" $(($(rule_packets veto-cap) - c0)) 1
-bg_stop cap
+stop_reader cap
 
 # --- several queues --------------------------------------------------------
 write_conf "$TMP/multi.conf" <<<"queues = 2-3"
@@ -236,8 +243,8 @@ is "queues 2-3: dig answers" "$(dig4)" "$S4"
 is "queues 2-3: curl works" "$(get "http://$S4/")" "200 15"
 cmp_num "queues 2-3: the readers saw the packets" \
     $(($(st q2 packets) + $(st q3 packets))) -ge 4
-bg_stop q2
-bg_stop q3
+stop_reader q2
+stop_reader q3
 
 # --- fail_open = no: a dead reader stops the traffic ------------------------
 write_conf "$TMP/closed.conf" <<<"fail_open = no"
