@@ -462,13 +462,15 @@ queue_stats_get(const struct queue *q, struct queue_stats *s)
 /* One line: "num portid total copy_mode copy_range dropped user_dropped
  * id_sequence 1" (the kernel's nfnetlink_queue seq_show). */
 static int
-proc_line(char *line, struct queue_proc *qp)
+proc_line(const char *line, struct queue_proc *qp)
 {
 	uint64_t v[8];
-	char *save = NULL, *tok;
+	char buf[256], *save = NULL, *tok;
 	unsigned i = 0;
 
-	for (tok = strtok_r(line, " \t", &save); tok != NULL && i < 8;
+	if (str_copy(buf, line, sizeof(buf)) >= sizeof(buf))
+		return -1;
+	for (tok = strtok_r(buf, " \t", &save); tok != NULL && i < 8;
 	    tok = strtok_r(NULL, " \t", &save))
 		if (!parse_u64(tok, 0, UINT32_MAX, &v[i++]))
 			return -1;

@@ -239,6 +239,18 @@ bg_stop() {
 	return $rc
 }
 
+# bg_crash NAME: kill -9 the process alone (a crash: no cleanup of its
+# own), wait until it is gone. Call it directly, not inside $(...) or
+# check: only the shell that started it can reap it.
+bg_crash() {
+	local pid
+	pid=$(bg_pid "$1") || return 1
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	rm -f "$TMP/$1.pid"
+	! kill -0 "$pid" 2>/dev/null
+}
+
 bg_log() { cat "$TMP/$1.log" 2>/dev/null; }
 
 # --- servers --------------------------------------------------------------

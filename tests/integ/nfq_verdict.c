@@ -7,14 +7,15 @@
  * flow" from "everything was queued".
  *
  *   nfq_verdict [-q NUM] [-m MASK] [-d ACTION] [-e ACTION] [-s FILE]
- *               [-u USER] [-n]
+ *               [-u USER] [-n] [-r RCVBUF]
  *   ACTION: accept | drop | pass | allow | block
  *           (pass/allow/block: NF_REPEAT with that mark value in MASK)
  *
  * -s FILE gets the counters after every batch ("packets N", "data N",
  * "repeat N", ...). -u USER drops privileges with priv_drop() after the
  * queue is open, then records whether root can be regained. Stops on
- * SIGTERM/SIGINT.
+ * SIGTERM/SIGINT. -n: no fail-open. -r: socket receive buffer in bytes (a
+ * tiny one makes the kernel skip packet ids while the reader is stopped).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -192,7 +193,7 @@ main(int argc, char **argv)
 	int ch;
 
 	queue_opts_default(&o);
-	while ((ch = getopt(argc, argv, "q:m:d:e:s:u:n")) != -1) {
+	while ((ch = getopt(argc, argv, "q:m:d:e:s:u:nr:")) != -1) {
 		switch (ch) {
 		case 'q':
 			if (!parse_u64(optarg, 0, 65535, &v))
@@ -226,6 +227,11 @@ main(int argc, char **argv)
 		case 'n':
 			o.fail_open = false;
 			break;
+		case 'r':
+			if (!parse_u64(optarg, 1, INT32_MAX, &v))
+				goto usage;
+			o.rcvbuf = (int)v;
+			break;
 		default:
 			goto usage;
 		}
@@ -255,7 +261,7 @@ main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: nfq_verdict [-q NUM] [-m MASK] [-d ACTION] "
-	    "[-e ACTION] [-s FILE] [-u USER] [-n]\n"
+	    "[-e ACTION] [-s FILE] [-u USER] [-n] [-r RCVBUF]\n"
 	    "  ACTION: accept | drop | pass | allow | block\n");
 	return 2;
 }

@@ -1,0 +1,243 @@
+/* test_rules.c - the rule sets `veto rules` prints for a configuration:
+ * order, marks, ports, queues, hooks, removal. (That the kernel accepts and
+ * applies them is tests/integ/test_kernel.sh.) */
+#include "unit.h"
+
+#include <unistd.h>
+
+#include "conf.h"
+#include "rules.h"
+
+static char out[65536];
+
+static struct conf *
+load_text(const char *text)
+{
+	char path[] = "/tmp/veto-rules-XXXXXX";
+	struct verr e;
+	struct conf *c;
+	FILE *f;
+	int fd;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	c = conf_load(path, &e);
+	unlink(path);
+	if (c == NULL)
+		fail_msg("%s", e.msg);
+	return c;
+}
+
+/* Print the rules of a configuration text into out. */
+static const char *
+print(const char *text, enum rules_format fmt, bool remove)
+{
+	struct conf *c = load_text(text);
+	FILE *f = fmemopen(out, sizeof(out), "w");
+
+	assert_non_null(f);
+	assert_int_equal(rules_print(f, c, fmt, remove), 0);
+	fclose(f);
+	conf_free(c);
+	return out;
+}
+
+static int
+count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* Position of a line containing needle, to check the order. */
+static long
+pos(const char *hay, const char *needle)
+{
+	const char *p = strstr(hay, needle);
+
+	if (p == NULL)
+		fail_msg("missing: %s", needle);
+	return p - hay;
+}
+
+#define A4 "iptables -w -t mangle -A VETO "
+
+static void
+test_default_iptables(void **state)
+{
+	const char *s = print("", RULES_IPTABLES, false);
+
+	(void)state;
+	assert_true(strncmp(s, "#!/bin/sh\n", 10) == 0);
+	assert_non_null(strstr(s, "\nset -e\n"));
+	assert_non_null(strstr(s, "iptables -w -t mangle -N VETO 2>/dev/null || "
+	    "iptables -w -t mangle -F VETO\n"));
+	/* the order of rules.h */
+	long pass = pos(s, A4 "-m mark --mark 0x300000/0x300000 -m comment "
+	    "--comment veto-pass -j RETURN\n");
+	long save = pos(s, A4 "-m mark --mark 0x100000/0x300000 -j CONNMARK "
+	    "--save-mark --nfmask 0x300000 --ctmask 0x300000\n");
+	long allow = pos(s, A4 "-m mark --mark 0x100000/0x300000 -m comment "
+	    "--comment veto-allow -j RETURN\n");
+	long block = pos(s, A4 "-m mark --mark 0x200000/0x300000 -m comment "
+	    "--comment veto-block -j DROP\n");
+	long allowed = pos(s, A4 "-m connmark --mark 0x100000/0x300000 -m "
+	    "comment --comment veto-allowed -j RETURN\n");
+	long blocked = pos(s, A4 "-m connmark --mark 0x200000/0x300000 -m "
+	    "comment --comment veto-blocked -j DROP\n");
+	long dns = pos(s, A4 "-p udp --dport 53 -m conntrack --ctdir ORIGINAL "
+	    "-m comment --comment veto-dns -j NFQUEUE --queue-num 0 "
+	    "--queue-bypass\n");
+	long tcp = pos(s, A4 "-p tcp -m multiport --dports 80,443 -m conntrack "
+	    "--ctdir ORIGINAL -m connbytes --connbytes 0:24 --connbytes-dir "
+	    "original --connbytes-mode packets -m comment --comment veto-queue "
+	    "-j NFQUEUE --queue-num 0 --queue-bypass\n");
+	long cap = pos(s, A4 "-p tcp -m multiport --dports 80,443 -m conntrack "
+	    "--ctdir ORIGINAL -m connbytes --connbytes 25:25 --connbytes-dir "
+	    "original --connbytes-mode packets -m comment --comment veto-cap "
+	    "-j RETURN\n");
+	long hook = pos(s, "iptables -w -t mangle -C FORWARD -j VETO 2>/dev/null"
+	    " || iptables -w -t mangle -I FORWARD 1 -j VETO\n");
+	assert_true(pass < save && save < allow && allow < block);
+	assert_true(block < allowed && allowed < blocked && blocked < dns);
+	assert_true(dns < tcp && tcp < cap && cap < hook);
+	assert_non_null(strstr(s, A4 "-p tcp --dport 53 -m conntrack"));
+	assert_non_null(strstr(s, A4 "-p udp -m multiport --dports 443 -m "
+	    "conntrack --ctdir ORIGINAL -m connbytes --connbytes 0:24"));
+	/* hooks not configured lose their jump */
+	assert_non_null(strstr(s, "while iptables -w -t mangle -D INPUT -j VETO "
+	    "2>/dev/null; do :; done\n"));
+	assert_non_null(strstr(s, "while iptables -w -t mangle -D OUTPUT -j VETO"));
+	/* IPv6: the same rules */
+	assert_int_equal(count(s, "\niptables -w -t mangle -A VETO"),
+	    count(s, "\nip6tables -w -t mangle -A VETO"));
+	assert_int_equal(count(s, "\nip6tables -w -t mangle -A VETO"), 13);
+	assert_int_equal(count(s, "NFQUEUE"), 8);
+	assert_int_equal(count(s, "--queue-bypass"), 8);
+}
+
+static void
+test_options(void **state)
+{
+	const char *s;
+
+	(void)state;
+	s = print("fail_open = no\nqueues = 2-5\nchains = forward input output\n"
+	    "connbytes_cap = 100\n", RULES_IPTABLES, false);
+	assert_int_equal(count(s, "--queue-bypass"), 0);
+	assert_int_equal(count(s, "-j NFQUEUE --queue-balance 2:5\n"), 8);
+	assert_int_equal(count(s, "--queue-num"), 0);
+	assert_non_null(strstr(s, "--connbytes 0:100 "));
+	assert_non_null(strstr(s, "--connbytes 101:101 "));
+	assert_non_null(strstr(s, "iptables -w -t mangle -I INPUT 1 -j VETO\n"));
+	assert_non_null(strstr(s, "iptables -w -t mangle -I OUTPUT 1 -j VETO\n"));
+	assert_null(strstr(s, "-D INPUT"));
+
+	/* a wider mask: values in its two lowest bits, saved with all of it */
+	s = print("mark_mask = 0xff000000\nchains = input\n", RULES_IPTABLES,
+	    false);
+	assert_non_null(strstr(s, "-m mark --mark 0x3000000/0x3000000 -m comment "
+	    "--comment veto-pass"));
+	assert_non_null(strstr(s, "-m mark --mark 0x1000000/0x3000000 -j CONNMARK "
+	    "--save-mark --nfmask 0xff000000 --ctmask 0xff000000\n"));
+	assert_non_null(strstr(s, "-m connmark --mark 0x2000000/0x3000000 -m "
+	    "comment --comment veto-blocked -j DROP"));
+	assert_non_null(strstr(s, "-D FORWARD -j VETO"));
+}
+
+static void
+test_ports(void **state)
+{
+	const char *s;
+
+	(void)state;
+	/* http and tls ports merged without duplicates */
+	s = print("http_ports = 80,8080\ntls_ports = 443,8080,8443\n"
+	    "quic_ports = 443,8443\n", RULES_IPTABLES, false);
+	assert_non_null(strstr(s, "-p tcp -m multiport --dports 80,8080,443,8443 "));
+	assert_non_null(strstr(s, "-p udp -m multiport --dports 443,8443 "));
+	/* more than 15 ports: two multiport rules */
+	s = print("http_ports = 1,2,3,4,5,6,7,8\n"
+	    "tls_ports = 9,10,11,12,13,14,15,16\n", RULES_IPTABLES, false);
+	assert_non_null(strstr(s, "--dports 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 "));
+	assert_non_null(strstr(s, "-p tcp -m multiport --dports 16 "));
+	assert_int_equal(count(s, "--comment veto-cap"), 6);
+}
+
+static void
+test_remove(void **state)
+{
+	const char *s = print("chains = forward\n", RULES_IPTABLES, true);
+
+	(void)state;
+	assert_null(strstr(s, " -A "));
+	assert_null(strstr(s, " -I "));
+	assert_null(strstr(s, "set -e"));
+	/* every hook, not only the configured ones */
+	assert_int_equal(count(s, "while iptables -w -t mangle -D "), 3);
+	assert_int_equal(count(s, "while ip6tables -w -t mangle -D "), 3);
+	assert_non_null(strstr(s, "iptables -w -t mangle -X VETO 2>/dev/null || "
+	    "true\n"));
+	assert_true(pos(s, "ip6tables -w -t mangle -F VETO") <
+	    pos(s, "ip6tables -w -t mangle -X VETO"));
+}
+
+static void
+test_nft(void **state)
+{
+	const char *s;
+
+	(void)state;
+	s = print("", RULES_NFT, false);
+	assert_true(strncmp(s, "#!/usr/sbin/nft -f\n", 19) == 0);
+	assert_true(pos(s, "table inet veto\ndelete table inet veto\n") <
+	    pos(s, "table inet veto {\n"));
+	long pass = pos(s, "meta mark & 0x00300000 == 0x00300000 counter return "
+	    "comment \"veto-pass\"\n");
+	long allow = pos(s, "meta mark & 0x00300000 == 0x00100000 ct mark set "
+	    "ct mark & 0xffcfffff | 0x00100000 counter return");
+	long blocked = pos(s, "ct mark & 0x00300000 == 0x00200000 counter drop "
+	    "comment \"veto-blocked\"\n");
+	long dns = pos(s, "meta l4proto { tcp, udp } th dport 53 ct direction "
+	    "original counter queue num 0 bypass comment \"veto-dns\"\n");
+	long tcp = pos(s, "tcp dport { 80, 443 } ct direction original ct "
+	    "original packets 1-24 counter queue num 0 bypass");
+	long cap = pos(s, "tcp dport { 80, 443 } ct direction original ct "
+	    "original packets 25 counter return comment \"veto-cap\"\n");
+	assert_true(pass < allow && allow < blocked && blocked < dns);
+	assert_true(dns < tcp && tcp < cap);
+	assert_non_null(strstr(s, "\tchain forward {\n\t\ttype filter hook "
+	    "forward priority mangle; policy accept;\n\t\tjump veto\n\t}\n"));
+	assert_null(strstr(s, "chain input"));
+
+	s = print("queues = 0-3\nfail_open = no\nchains = input output\n",
+	    RULES_NFT, false);
+	assert_int_equal(count(s, "queue num 0-3 comment"), 3);
+	assert_null(strstr(s, "bypass"));
+	assert_non_null(strstr(s, "hook input priority mangle"));
+	assert_non_null(strstr(s, "hook output priority mangle"));
+	assert_null(strstr(s, "hook forward"));
+
+	s = print("", RULES_NFT, true);
+	assert_non_null(strstr(s, "table inet veto\ndelete table inet veto\n"));
+	assert_null(strstr(s, "chain"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_iptables),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_remove),
+		cmocka_unit_test(test_nft),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
