@@ -94,4 +94,8 @@ void inspect(struct inspect_ctx *ctx, const struct policy *pol,
 /* Expire idle flows (call every second or so from the packet thread). */
 void inspect_tick(struct inspect_ctx *ctx, uint64_t now_ms);
 
+/* The reassembly table's counters (use, evictions), for the stats. */
+struct flow_stats;
+const struct flow_stats *inspect_flow_stats(const struct inspect_ctx *ctx);
+
 #endif

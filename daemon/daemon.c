@@ -1,0 +1,242 @@
+/* daemon.c - vetod's life cycle; see daemon.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "guard.h"
+#include "log.h"
+#include "policy.h"
+#include "priv.h"
+#include "stats.h"
+#include "trust.h"
+
+/* --- -n ------------------------------------------------------------------ */
+
+static int
+check_feed(const struct conf *c, const struct feed_conf *f,
+    const struct guard *g)
+{
+	struct trust_params tp;
+	struct trust_feed *tf;
+	struct list *l = NULL;
+	struct sig_info si;
+	struct verr e;
+	int rc = 0;
+
+	if (trust_params_from_conf(c, f, g, &tp, &e) == -1) {
+		printf("feed %s: %s\n", f->name, e.msg);
+		return -1;
+	}
+	tp.read_only = true;
+	tf = trust_open(&tp, &e);
+	if (tf == NULL) {
+		printf("feed %s: %s\n", f->name, e.msg);
+		return -1;
+	}
+	if (trust_load_good(tf, &l, &si, &e) == -1) {
+		printf("feed %s: last good list REFUSED: %s\n", f->name, e.msg);
+		rc = -1;
+	} else if (l != NULL) {
+		printf("feed %s: last good list %s (%zu entries) verifies\n",
+		    f->name, l->serial, l->nentries);
+	} else if (f->file == NULL) {
+		printf("feed %s: no list yet; it will be fetched from %s\n",
+		    f->name, f->url);
+	}
+	list_free(l);
+	if (f->file != NULL) {
+		char sigpath[4096];
+		uint8_t *buf = NULL, *sig = NULL;
+		size_t len, siglen;
+		struct trust_candidate cand;
+
+		snprintf(sigpath, sizeof(sigpath), "%s.minisig", f->file);
+		if (file_read(f->file, f->max_bytes, &buf, &len, &e) == -1 ||
+		    file_read(sigpath, 16384, &sig, &siglen, &e) == -1) {
+			printf("feed %s: %s\n", f->name, e.msg);
+			rc = -1;
+		} else {
+			enum trust_verdict v = trust_evaluate(tf, buf, len, sig,
+			    siglen, time(NULL), 0, &cand);
+			printf("feed %s: %s: %s: %s\n", f->name, f->file,
+			    trust_verdict_name(v), cand.reason);
+			if (v == TRUST_REFUSED)
+				rc = -1;
+			trust_candidate_free(&cand);
+		}
+		free(buf);
+		free(sig);
+	}
+	trust_close(tf);
+	return rc;
+}
+
+int
+daemon_check(const char *path)
+{
+	struct verr e;
+	struct conf *c = conf_load(path, &e);
+	struct guard *g;
+	int rc = 0;
+
+	if (c == NULL) {
+		printf("%s\n", e.msg);
+		return -1;
+	}
+	g = guard_new(c->never_block_file, &e);
+	if (g == NULL) {
+		printf("%s\n", e.msg);
+		conf_free(c);
+		return -1;
+	}
+	printf("%s: configuration OK (%u feed(s), %u queue(s), mode %s)\n",
+	    path, c->nfeeds, c->queue_count,
+	    c->mode == MODE_MONITOR ? "monitor" : "enforce");
+	if (c->nfeeds == 0)
+		printf("warning: no feed configured: vetod would block nothing\n");
+	for (unsigned i = 0; i < c->nfeeds; i++)
+		if (check_feed(c, &c->feeds[i], g) == -1)
+			rc = -1;
+	guard_free(g);
+	conf_free(c);
+	return rc;
+}
+
+/* --- start --------------------------------------------------------------- */
+
+static int
+open_feeds(struct daemon *d, struct verr *e)
+{
+	d->feeds = feeds_new(d->conf, d->uid, d->gid, e);
+	if (d->feeds == NULL)
+		return -1;
+	feeds_load(d->feeds, time(NULL));
+	if (feeds_publish(d->feeds, e) == -1)
+		return -1;
+	if (feeds_unprotected(d->feeds))
+		log_warnx("UNPROTECTED: no list is in force; vetod runs and "
+		    "blocks nothing until a valid list is installed");
+	return 0;
+}
+
+int
+daemon_start(struct daemon *d, struct verr *e)
+{
+	d->started = time(NULL);
+	d->last_summary = d->started;
+	if (open_feeds(d, e) == -1)
+		return -1;
+	for (unsigned i = 0; i < d->conf->queue_count; i++) {
+		d->workers[i] = worker_new(d->conf->queue_first + i, d->conf, e);
+		if (d->workers[i] == NULL)
+			return -1;
+		d->nworkers++;
+	}
+	if (priv_drop(d->conf->user, e) == -1)
+		return -1;
+	for (unsigned i = 0; i < d->nworkers; i++)
+		if (worker_start(d->workers[i], e) == -1)
+			return -1;
+	return 0;
+}
+
+/* --- reload -------------------------------------------------------------- */
+
+static void
+warn_restart_needed(const struct conf *o, const struct conf *n)
+{
+	const char *what = NULL;
+
+	if (o->queue_first != n->queue_first || o->queue_count != n->queue_count)
+		what = "queues";
+	else if (strcmp(o->user, n->user) != 0)
+		what = "user";
+	else if (o->fail_open != n->fail_open)
+		what = "fail_open";
+	else if (o->mark_mask != n->mark_mask)
+		what = "mark_mask";
+	else if (strcmp(o->control_socket, n->control_socket) != 0)
+		what = "control_socket";
+	if (what != NULL)
+		log_warnx("reload: `%s' changed; it takes effect only after "
+		    "a restart of vetod", what);
+}
+
+void
+daemon_reload(struct daemon *d, const char *path)
+{
+	struct verr e;
+	struct conf *nc = conf_load(path, &e);
+	struct conf *oc;
+	struct feeds *nf, *of;
+
+	if (nc == NULL) {
+		log_warnx("reload failed: %s; the running configuration stays "
+		    "in force", e.msg);
+		return;
+	}
+	warn_restart_needed(d->conf, nc);
+	nf = feeds_new(nc, d->uid, d->gid, &e);
+	if (nf == NULL) {
+		log_warnx("reload failed: %s; the running configuration stays "
+		    "in force", e.msg);
+		conf_free(nc);
+		return;
+	}
+	feeds_load(nf, time(NULL));
+	if (feeds_publish(nf, &e) == -1) {
+		log_warnx("reload failed: %s; the running configuration stays "
+		    "in force", e.msg);
+		feeds_free(nf);
+		conf_free(nc);
+		return;
+	}
+	of = d->feeds;
+	oc = d->conf;
+	d->feeds = nf;
+	d->conf = nc;
+	feeds_free(of);
+	conf_free(oc);
+	log_info("reloaded %s: %u feed(s)%s", path, nc->nfeeds,
+	    feeds_unprotected(nf) ? "; UNPROTECTED: no list in force" : "");
+}
+
+/* --- clock --------------------------------------------------------------- */
+
+void
+daemon_tick(struct daemon *d, time_t now)
+{
+	feeds_tick(d->feeds, now);
+	if (feeds_unprotected(d->feeds) && d->conf->nfeeds > 0 &&
+	    now - d->last_unprotected_warning >= 300) {
+		log_warnx("UNPROTECTED: no list is in force; nothing is blocked");
+		d->last_unprotected_warning = now;
+	}
+	for (unsigned i = 0; i < d->nworkers; i++) {
+		if (worker_failed(d->workers[i]))
+			log_warnx("queue %u is not read any more: restart vetod",
+			    worker_queue_num(d->workers[i]));
+	}
+}
+
+void
+daemon_poll(struct daemon *d)
+{
+	(void)d;
+}
+
+void
+daemon_stop(struct daemon *d)
+{
+	for (unsigned i = 0; i < d->nworkers; i++)
+		worker_stop(d->workers[i]);
+	for (unsigned i = 0; i < d->nworkers; i++)
+		worker_free(d->workers[i]);
+	d->nworkers = 0;
+	feeds_free(d->feeds);
+	d->feeds = NULL;
+	conf_free(d->conf);
+	d->conf = NULL;
+}
