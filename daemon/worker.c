@@ -84,6 +84,12 @@ on_packet(void *arg, const struct queue_pkt *qp, uint32_t *mark)
 	if (qp->skb_info & (QUEUE_SKB_CSUMNOTREADY | QUEUE_SKB_GSO))
 		m.flags |= INSPECT_CSUM_NOTREADY;
 	inspect(w->ctx, w->pol, qp->data, qp->len, &m, &r);
+	if (r.decided && log_verbose())	/* never an address, port or name */
+		log_debug("queue %u: %s %s%s%s%s", w->num,
+		    veto_proto_name(r.proto), veto_action_name(r.action),
+		    r.action == VACT_BLOCKED && r.match.id ? " entry " : "",
+		    r.action == VACT_BLOCKED && r.match.id ? r.match.id : "",
+		    r.monitor ? " (monitor: not enforced)" : "");
 	for (unsigned i = 0; i < r.nout; i++) {
 		if (inject_send(w->inj, r.out[i].data, r.out[i].len) == 0)
 			STATS_INC(w->st->pkt[SP_INJECTED]);

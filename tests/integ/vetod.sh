@@ -46,7 +46,7 @@ _vetod_started() { grep -q 'vetod .* started' "$TMP/vetod.log"; }
 vetod_start() {
 	local conf=${1:-$VCONF}
 	apply_rules "$conf" || { diag "rules failed"; return 1; }
-	bg_start vetod "$NS_F" "$VETOD" -d -c "$conf"
+	bg_start vetod "$NS_F" "$VETOD" -d ${VETOD_ARGS:-} -c "$conf"
 	if ! wait_for 10 _vetod_started; then
 		diag "vetod did not start:" "$(bg_log vetod)"
 		return 1
