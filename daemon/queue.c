@@ -69,6 +69,14 @@ queue_opts_default(struct queue_opts *o)
 	o->timeout_ms = QUEUE_TIMEOUT_DEFAULT;
 }
 
+void
+queue_opts_conf(struct queue_opts *o, const struct conf *c)
+{
+	queue_opts_default(o);
+	o->fail_open = c->fail_open;
+	o->maxlen = (uint32_t)c->queue_maxlen;
+}
+
 unsigned
 queue_num(const struct queue *q)
 {
@@ -245,9 +253,11 @@ cfg_send(struct queue *q, struct nlmsghdr *nlh, const char *what,
 		verdict_flush(q);
 	}
 	if (ackerr != 0) {
+		/* The kernel answers EPERM both without CAP_NET_ADMIN and
+		 * when another socket holds the queue. */
 		verr_set(e, "queue %u: %s: %s%s", q->num, what, strerror(ackerr),
-		    ackerr == EBUSY ? " (is another program bound to this "
-		    "queue?)" : ackerr == EPERM ? " (needs CAP_NET_ADMIN)" : "");
+		    ackerr == EPERM ? " (is another program bound to this "
+		    "queue? binding also needs CAP_NET_ADMIN)" : "");
 		return -1;
 	}
 	return 0;
