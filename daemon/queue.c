@@ -141,6 +141,8 @@ note_id(struct queue *q, uint32_t id)
 		q->last_id = id;
 }
 
+static int verdict_flush(struct queue *q);
+
 static void
 verdict_put(struct queue *q, uint32_t id, enum queue_verdict v,
     bool set_mark, uint32_t mark)
@@ -153,8 +155,11 @@ verdict_put(struct queue *q, uint32_t id, enum queue_verdict v,
 	nfq_nlmsg_verdict_put(nlh, (int)id, nf[v]);
 	if (set_mark)
 		nfq_nlmsg_verdict_put_mark(nlh, mark);
-	mnl_nlmsg_batch_next(q->vb);
 	CNT_ADD(q, verdicts[v], 1);
+	/* Full (only if a datagram held more packets than a batch): send
+	 * what came before; the reset keeps this last message. */
+	if (!mnl_nlmsg_batch_next(q->vb))
+		verdict_flush(q);
 }
 
 static int
