@@ -69,6 +69,14 @@ queue_opts_default(struct queue_opts *o)
 	o->timeout_ms = QUEUE_TIMEOUT_DEFAULT;
 }
 
+void
+queue_opts_conf(struct queue_opts *o, const struct conf *c)
+{
+	queue_opts_default(o);
+	o->fail_open = c->fail_open;
+	o->maxlen = (uint32_t)c->queue_maxlen;
+}
+
 unsigned
 queue_num(const struct queue *q)
 {
@@ -133,6 +141,8 @@ note_id(struct queue *q, uint32_t id)
 		q->last_id = id;
 }
 
+static int verdict_flush(struct queue *q);
+
 static void
 verdict_put(struct queue *q, uint32_t id, enum queue_verdict v,
     bool set_mark, uint32_t mark)
@@ -145,8 +155,11 @@ verdict_put(struct queue *q, uint32_t id, enum queue_verdict v,
 	nfq_nlmsg_verdict_put(nlh, (int)id, nf[v]);
 	if (set_mark)
 		nfq_nlmsg_verdict_put_mark(nlh, mark);
-	mnl_nlmsg_batch_next(q->vb);
 	CNT_ADD(q, verdicts[v], 1);
+	/* Full (only if a datagram held more packets than a batch): send
+	 * what came before; the reset keeps this last message. */
+	if (!mnl_nlmsg_batch_next(q->vb))
+		verdict_flush(q);
 }
 
 static int
@@ -245,9 +258,11 @@ cfg_send(struct queue *q, struct nlmsghdr *nlh, const char *what,
 		verdict_flush(q);
 	}
 	if (ackerr != 0) {
+		/* The kernel answers EPERM both without CAP_NET_ADMIN and
+		 * when another socket holds the queue. */
 		verr_set(e, "queue %u: %s: %s%s", q->num, what, strerror(ackerr),
-		    ackerr == EBUSY ? " (is another program bound to this "
-		    "queue?)" : ackerr == EPERM ? " (needs CAP_NET_ADMIN)" : "");
+		    ackerr == EPERM ? " (is another program bound to this "
+		    "queue? binding also needs CAP_NET_ADMIN)" : "");
 		return -1;
 	}
 	return 0;

@@ -270,10 +270,14 @@ header(FILE *f, const struct conf *c, enum rules_format fmt, bool remove)
 		    "are already gone.\n");
 		return;
 	}
-	fprintf(f, "# queues %u-%u, fail_open %s, mark_mask 0x%08x "
+	if (c->queue_count > 1)
+		fprintf(f, "# queues %u-%u", c->queue_first,
+		    c->queue_first + c->queue_count - 1);
+	else
+		fprintf(f, "# queue %u", c->queue_first);
+	fprintf(f, ", fail_open %s, mark_mask 0x%08x "
 	    "(allow 0x%x, block 0x%x, pass 0x%x), connbytes_cap %llu.\n"
 	    "# Safe to run again: it replaces the previous veto rules.\n",
-	    c->queue_first, c->queue_first + c->queue_count - 1,
 	    c->fail_open ? "yes" : "no", c->mark_mask,
 	    conf_mark_value(c, MARK_ALLOW), conf_mark_value(c, MARK_BLOCK),
 	    conf_mark_value(c, MARK_PASS),

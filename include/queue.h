@@ -50,6 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf.h"
 #include "util.h"
 
 #define QUEUE_COPY_DEFAULT 65535u	/* the kernel's maximum (less an attribute header) */
@@ -75,6 +76,8 @@ struct queue_opts {
 
 /* Defaults: copy QUEUE_COPY_DEFAULT, maxlen 8192, fail_open, gso. */
 void queue_opts_default(struct queue_opts *o);
+/* The defaults with fail_open and queue_maxlen from the configuration. */
+void queue_opts_conf(struct queue_opts *o, const struct conf *c);
 
 /* One received packet, valid during the callback only. */
 struct queue_pkt {

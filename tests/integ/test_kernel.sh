@@ -65,6 +65,9 @@ local-data: "a.example. AAAA $S6"
 EOF
 check "unbound starts in the server namespace" start_unbound "$TMP/zone"
 check "nginx starts in the server namespace" start_nginx
+check "a test CA and a certificate for a.example" make_ca "$TMP/ca" a.example
+check "openssl s_server on [$S6]:443" start_s_server tls "[$S6]:443" \
+    "$TMP/ca/server.pem" "$TMP/ca/server.key"
 
 # The configuration under test: the default one, a large cap so offload
 # and the cap can be told apart, the OUTPUT hook for the injection checks.
@@ -134,6 +137,12 @@ is "reader (allow): 1 MiB over HTTP/IPv6" "$(get "http://[$S6]/big.bin")" "200 1
 p1=$(st allow packets) a1=$(rule_packets -6 veto-allowed)
 cmp_num "allow (IPv6): at most 4 packets queued ($((p1 - p0)))" $((p1 - p0)) -le 4
 cmp_num "allow (IPv6): the rest skipped the queue ($((a1 - a0)))" $((a1 - a0)) -ge 20
+p0=$(st allow packets)
+check "reader (allow): HTTPS over IPv6 (TLS port, openssl s_server)" \
+    on_client curl -sS -m 5 -o /dev/null --cacert "$TMP/ca/ca.pem" \
+    --resolve "a.example:443:[$S6]" https://a.example/
+cmp_num "allow (TLS): the ClientHello decided the flow ($(($(st allow packets) - p0)) queued)" \
+    $(($(st allow packets) - p0)) -le 4
 is "allow: no id gaps, no verdict errors" "$(st allow gaps) $(st allow errors)" "0 0"
 is "allow: /proc id_sequence matches the packets read" \
     "$(queue_proc 0 id_sequence)" "$(st allow packets)"

@@ -188,6 +188,23 @@ test_mark(void **state)
 }
 
 static void
+test_opts_conf(void **state)
+{
+	struct conf *c = conf_default();
+	struct queue_opts o;
+
+	(void)state;
+	c->fail_open = false;
+	c->queue_maxlen = 1234;
+	queue_opts_conf(&o, c);
+	assert_false(o.fail_open);
+	assert_int_equal(o.maxlen, 1234);
+	assert_true(o.gso);
+	assert_int_equal(o.copy_range, QUEUE_COPY_DEFAULT);
+	conf_free(c);
+}
+
+static void
 test_open_bad_number(void **state)
 {
 	struct verr e;
@@ -207,6 +224,7 @@ main(void)
 		cmocka_unit_test(test_proc),
 		cmocka_unit_test(test_proc_errors),
 		cmocka_unit_test(test_mark),
+		cmocka_unit_test(test_opts_conf),
 		cmocka_unit_test(test_open_bad_number),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
