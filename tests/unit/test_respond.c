@@ -4,7 +4,17 @@
  * and, for TCP, the same sequence and acknowledgement numbers). */
 #include "unit.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "dns.h"
 #include "hexpkt.h"
@@ -269,6 +279,261 @@ test_refusals(void **state)
 	    big, 65535 - 20, bigout, sizeof(bigout)), 40 + 65535);
 }
 
+/*
+ * The Linux stack as the judge. In a network namespace of its own (gone
+ * when the test process exits), a tun device vt0 holds 198.51.100.2 and
+ * 2001:db8:1::2; everything sent to the rest of those prefixes comes out of
+ * the tun, and what the test writes into it is received as from the wire:
+ * the kernel checks our checksums and, for TCP, our sequence numbers
+ * (RFC 5961: a RST must hit RCV.NXT exactly).
+ *   - dig queries 198.51.100.53 / 2001:db8:1::53 over UDP: the test answers
+ *     with respond_udp(); dig must print the stop-page address.
+ *   - dig +tcp: the test completes the handshake itself, then answers the
+ *     query segment with respond_tcp_data_fin_client() (dig prints the
+ *     answer) or resets it with respond_tcp_rst_client() (dig reports the
+ *     reset).
+ *   - a local server socket: the test plays a client through the tun,
+ *     builds a data segment it does not send (the one a filter drops), and
+ *     respond_tcp_rst_server() must reset the server's connection, while a
+ *     RST one byte off must not.
+ * Needs root (unshare, tun); skipped otherwise.
+ */
+static int tun = -1;
+
+static bool
+netns_with_tun(void)
+{
+	struct ifreq ifr;
+
+	if (geteuid() != 0 || access("/dev/net/tun", R_OK) != 0 ||
+	    unshare(CLONE_NEWNET) != 0)
+		return false;
+	tun = open("/dev/net/tun", O_RDWR);
+	if (tun < 0)
+		return false;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	str_copy(ifr.ifr_name, "vt0", sizeof(ifr.ifr_name));
+	if (ioctl(tun, TUNSETIFF, &ifr) != 0)
+		return false;
+	return system("ip link set lo up && "
+	    "ip addr add 198.51.100.2/24 dev vt0 && "
+	    "ip addr add 2001:db8:1::2/64 dev vt0 nodad && "
+	    "ip link set vt0 up") == 0;
+}
+
+/* Next packet out of the tun with this protocol and this port (source or
+ * destination), within ms; false on timeout. */
+static bool
+tun_read(uint8_t *buf, size_t cap, struct pkt *p, uint8_t proto,
+    uint16_t port, int ms)
+{
+	struct pollfd pfd = { tun, POLLIN, 0 };
+	ssize_t n;
+
+	for (;;) {
+		if (poll(&pfd, 1, ms) != 1)
+			return false;
+		n = read(tun, buf, cap);
+		assert_true(n > 0);
+		if (pkt_parse(buf, (size_t)n, p) == PKT_OK &&
+		    p->l4proto == proto &&
+		    (p->dport == port || p->sport == port))
+			return true;
+	}
+}
+
+static void
+tun_write(const uint8_t *b, int len)
+{
+	assert_true(len > 0);
+	assert_int_equal(write(tun, b, (size_t)len), len);
+}
+
+static const uint8_t stop4[4] = { 192, 0, 2, 1 };
+static const uint8_t stop6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0xff, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 1 };
+
+/* Answer the DNS message in p (UDP payload, or TCP after the prefix). */
+static int
+dns_answer_for(const struct pkt *p, uint8_t *ans, size_t cap)
+{
+	struct dns_query q;
+	struct dns_tcp_iter it;
+	struct dns_answer a = { DNS_ACT_STOPPAGE, 60, stop4, stop6, 16,
+	    "feed e1", p->l4proto == IPPROTO_TCP };
+	const uint8_t *m = p->payload;
+	size_t ml = p->payload_len;
+
+	if (a.tcp) {
+		dns_tcp_iter_init(&it, p->payload, p->payload_len);
+		assert_true(dns_tcp_next(&it, &m, &ml));
+	}
+	assert_int_equal(dns_query_parse(m, ml, &q), DNS_OK);
+	return dns_answer_build(&q, &a, ans, cap);
+}
+
+static void
+read_all(FILE *f, char *text, size_t size)
+{
+	size_t n = 0, r;
+
+	while (n + 1 < size && (r = fread(text + n, 1, size - n - 1, f)) > 0)
+		n += r;
+	text[n] = '\0';
+	pclose(f);
+}
+
+static void
+kernel_udp(const char *server, const char *type, const char *want)
+{
+	static uint8_t buf[4096], ans[DNS_ANSWER_MAX], pkt[4096];
+	static char text[8192];
+	char cmd[256];
+	struct pkt p;
+	FILE *f;
+	int n;
+
+	snprintf(cmd, sizeof(cmd), "dig @%s +tries=1 +time=5 Bad.Example %s "
+	    "2>&1", server, type);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_true(tun_read(buf, sizeof(buf), &p, IPPROTO_UDP, 53, 5000));
+	n = dns_answer_for(&p, ans, sizeof(ans));
+	tun_write(pkt, respond_udp(&p, ans, (size_t)n, pkt, sizeof(pkt)));
+	read_all(f, text, sizeof(text));
+	if (strstr(text, want) == NULL || strstr(text, "EDE: 16") == NULL)
+		fail_msg("dig %s %s:\n%s", server, type, text);
+}
+
+/* dig +tcp; the test is the server. With reset, the query is answered by
+ * a RST instead of data. */
+static void
+kernel_tcp_client(bool reset, const char *want)
+{
+	static uint8_t buf[4096], ans[DNS_ANSWER_MAX], pkt[4096];
+	static char text[8192];
+	struct pkt syn, q;
+	FILE *f;
+	int n;
+
+	f = popen("dig @198.51.100.53 +tcp +tries=1 +time=5 Bad.Example A 2>&1",
+	    "r");
+	assert_non_null(f);
+	/* (skip what is left of the previous connection: dig's FIN) */
+	do {
+		assert_true(tun_read(buf, sizeof(buf), &syn, IPPROTO_TCP, 53,
+		    5000));
+	} while (syn.tcp_flags != PKT_TCP_SYN);
+	tun_write(pkt, respond_tcp(&syn, RESPOND_TO_CLIENT,
+	    PKT_TCP_SYN | PKT_TCP_ACK, 0x7ffffff0, syn.seq + 1, NULL, 0, pkt,
+	    sizeof(pkt)));
+	do {
+		assert_true(tun_read(buf, sizeof(buf), &q, IPPROTO_TCP, 53,
+		    5000));
+	} while (q.payload_len == 0 || q.sport != syn.sport);
+	if (reset) {
+		tun_write(pkt, respond_tcp_rst_client(&q, pkt, sizeof(pkt)));
+	} else {
+		n = dns_answer_for(&q, ans, sizeof(ans));
+		tun_write(pkt, respond_tcp_data_fin_client(&q, ans, (size_t)n,
+		    pkt, sizeof(pkt)));
+	}
+	read_all(f, text, sizeof(text));
+	if (strstr(text, want) == NULL)
+		fail_msg("dig +tcp (%s):\n%s", reset ? "reset" : "answer", text);
+}
+
+/* A local server; the test is the client 198.51.100.53:sport. Returns
+ * the accepted socket; *dropped is the data segment "a filter dropped". */
+static int
+kernel_tcp_server(int lsn, uint16_t lport, uint16_t sport, uint8_t *seg,
+    struct pkt *dropped)
+{
+	static uint8_t buf[4096], pkt[4096];
+	static const uint8_t me[4] = { 198, 51, 100, 53 };
+	static const uint8_t local[4] = { 198, 51, 100, 2 };
+	struct pkt fake, synack;
+	struct pollfd pfd = { lsn, POLLIN, 0 };
+	const uint32_t isn = 0xfffffff0;	/* wraps during the test */
+	int fd, len;
+
+	memset(&fake, 0, sizeof(fake));
+	fake.family = 4;
+	fake.l4proto = IPPROTO_TCP;
+	fake.src = me;
+	fake.dst = local;
+	fake.sport = sport;
+	fake.dport = lport;
+	tun_write(pkt, respond_tcp(&fake, RESPOND_TO_SERVER, PKT_TCP_SYN, isn,
+	    0, NULL, 0, pkt, sizeof(pkt)));
+	assert_true(tun_read(buf, sizeof(buf), &synack, IPPROTO_TCP, sport,
+	    5000));
+	assert_int_equal(synack.tcp_flags, PKT_TCP_SYN | PKT_TCP_ACK);
+	assert_int_equal(synack.ack, isn + 1);
+	tun_write(pkt, respond_tcp(&fake, RESPOND_TO_SERVER, PKT_TCP_ACK,
+	    isn + 1, synack.seq + 1, NULL, 0, pkt, sizeof(pkt)));
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	fd = accept(lsn, NULL, NULL);
+	assert_true(fd >= 0);
+	len = respond_tcp(&fake, RESPOND_TO_SERVER, PKT_TCP_ACK | PKT_TCP_PSH,
+	    isn + 1, synack.seq + 1, "GET / HTTP/1.1\r\n\r\n", 18, seg, 512);
+	assert_int_equal(pkt_parse(seg, (size_t)len, dropped), PKT_OK);
+	return fd;
+}
+
+static void
+kernel_rst_server(void)
+{
+	static uint8_t seg[512], pkt[512];
+	struct sockaddr_in sin;
+	struct pkt dropped;
+	struct pollfd pfd;
+	char c;
+	int lsn, fd, len;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(8080);
+	inet_pton(AF_INET, "198.51.100.2", &sin.sin_addr);
+	lsn = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(lsn, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lsn, 4), 0);
+
+	/* Exact: the server's connection is reset. */
+	fd = kernel_tcp_server(lsn, 8080, 40000, seg, &dropped);
+	tun_write(pkt, respond_tcp_rst_server(&dropped, pkt, sizeof(pkt)));
+	pfd = (struct pollfd){ fd, POLLIN, 0 };
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	errno = 0;
+	assert_int_equal(read(fd, &c, 1), -1);
+	assert_int_equal(errno, ECONNRESET);
+	close(fd);
+
+	/* One byte off: RFC 5961 challenge ACK, the connection lives. */
+	fd = kernel_tcp_server(lsn, 8080, 40001, seg, &dropped);
+	dropped.seq += 1;
+	len = respond_tcp_rst_server(&dropped, pkt, sizeof(pkt));
+	tun_write(pkt, len);
+	pfd = (struct pollfd){ fd, POLLIN, 0 };
+	assert_int_equal(poll(&pfd, 1, 300), 0);
+	close(fd);
+	close(lsn);
+}
+
+static void
+test_kernel_accepts(void **state)
+{
+	(void)state;
+	if (access("/usr/bin/dig", X_OK) != 0 || !netns_with_tun())
+		skip();
+	kernel_udp("198.51.100.53", "A", "IN\tA\t192.0.2.1");
+	kernel_udp("2001:db8:1::53", "AAAA", "IN\tAAAA\t2001:db8:ff::1");
+	kernel_tcp_client(false, "IN\tA\t192.0.2.1");
+	kernel_tcp_client(true, "connection reset");
+	kernel_rst_server();
+}
+
 int
 main(void)
 {
@@ -278,6 +543,7 @@ main(void)
 		cmocka_unit_test(test_tcp_ipv6),
 		cmocka_unit_test(test_tcp_generic_and_wrap),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_kernel_accepts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
