@@ -198,7 +198,7 @@ get32(const uint8_t *p)
 }
 
 /* A variable-length integer (RFC 9000 16) at *off; false if truncated. */
-static bool
+static inline bool
 varint(const uint8_t *p, size_t n, size_t *off, uint64_t *v)
 {
 	size_t len, i;
@@ -206,6 +206,10 @@ varint(const uint8_t *p, size_t n, size_t *off, uint64_t *v)
 
 	if (*off >= n)
 		return false;
+	if (p[*off] < 0x40) {
+		*v = p[(*off)++];
+		return true;
+	}
 	len = (size_t)1 << (p[*off] >> 6);
 	if (len > n - *off)
 		return false;
@@ -400,6 +404,23 @@ skip_close(const uint8_t *p, size_t n, size_t *off)
 	return true;
 }
 
+/* The end of a run of PADDING (zero bytes) from off, a word at a time. */
+static size_t
+skip_zeros(const uint8_t *p, size_t n, size_t off)
+{
+	uint64_t w;
+
+	while (n - off >= 8) {
+		memcpy(&w, p + off, 8);
+		if (w != 0)
+			break;
+		off += 8;
+	}
+	while (off < n && p[off] == 0)
+		off++;
+	return off;
+}
+
 /* What the frame walk does: check only, or deliver to cb (if any) and
  * count; stop is set when cb asks to stop. */
 struct walk {
@@ -424,8 +445,7 @@ frames_walk(const uint8_t *p, size_t n, struct walk *w)
 			return QUIC_MALFORMED;
 		switch (type) {
 		case FRAME_PADDING:
-			while (off < n && p[off] == 0)
-				off++;
+			off = skip_zeros(p, n, off);
 			break;
 		case FRAME_PING:
 			break;

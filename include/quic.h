@@ -41,8 +41,14 @@
  * packet that fails only sets QUIC_F_TRAILING_BAD.
  *
  * Threads: a struct quic_ctx holds the OpenSSL cipher and MAC contexts,
- * created once (quic_ctx_new) and reused for every packet, so a packet costs
- * no allocation. One per thread; no state is kept across calls.
+ * created once (quic_ctx_new) and reused for every packet. One per thread;
+ * no state is kept across calls. Opening an Initial with known keys
+ * allocates nothing (test_quic checks it through CRYPTO_set_mem_functions);
+ * deriving keys does, inside OpenSSL 3.0: re-keying an HMAC context
+ * re-creates its digest contexts (about 16 transient allocations, freed
+ * before the call returns). With a per-flow struct quic_keys that happens
+ * once per flow. Costs (bench_tls_quic, CPU time): key derivation ~2.4 us,
+ * decrypting and walking a 1250-byte Initial with cached keys ~1.3 us.
  */
 #ifndef VETO_QUIC_H
 #define VETO_QUIC_H

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <stdbool.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "quic.h"
@@ -964,6 +965,69 @@ test_callback_stop(void **state)
 	free(r);
 }
 
+/* OpenSSL's allocations, counted (installed first thing in main). */
+static long ossl_allocs;
+
+static void *
+count_malloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	ossl_allocs++;
+	return malloc(n);
+}
+
+static void *
+count_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	ossl_allocs++;
+	return realloc(p, n);
+}
+
+static void
+count_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	free(p);
+}
+
+/* With the flow's keys, opening and walking Initials allocates nothing. */
+static void
+test_no_alloc(void **state)
+{
+	struct reasm *r = calloc(1, sizeof(*r));
+	struct quic_keys keys = { .set = false };
+	struct blob d1, d2, d3;
+	long before;
+	int i;
+
+	(void)state;
+	assert_non_null(r);
+	load("quic/chrome_quic1_1.bin", &d1);
+	load("quic/chrome_quic1_2.bin", &d2);
+	load("quic/chrome_quic1_3.bin", &d3);
+	assert_int_equal(quic_parse(qc, d1.b, d1.n, &keys, plain,
+	    sizeof(plain), NULL, NULL, NULL), QUIC_OK);
+	before = ossl_allocs;
+	for (i = 0; i < 10; i++) {
+		assert_int_equal(quic_parse(qc, d1.b, d1.n, &keys, plain,
+		    sizeof(plain), collect, r, NULL), QUIC_OK);
+		assert_int_equal(quic_parse(qc, d2.b, d2.n, &keys, plain,
+		    sizeof(plain), collect, r, NULL), QUIC_OK);
+		assert_int_equal(quic_parse(qc, d3.b, d3.n, &keys, plain,
+		    sizeof(plain), collect, r, NULL), QUIC_OK);
+		r->nf = 0;
+	}
+	assert_int_equal(ossl_allocs - before, 0);
+	/* The counting works. */
+	OPENSSL_free(OPENSSL_malloc(16));
+	assert_int_equal(ossl_allocs - before, 1);
+	free(r);
+}
+
 static int
 setup(void **state)
 {
@@ -1003,7 +1067,12 @@ main(void)
 		cmocka_unit_test(test_damaged),
 		cmocka_unit_test(test_keys_cache),
 		cmocka_unit_test(test_callback_stop),
+		cmocka_unit_test(test_no_alloc),
 	};
 
+	/* Before OpenSSL allocates anything (it refuses afterwards). */
+	if (!CRYPTO_set_mem_functions(count_malloc, count_realloc,
+	    count_free))
+		fprintf(stderr, "allocation counting unavailable\n");
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
