@@ -565,15 +565,12 @@ ch_size_done(struct http_chunked *c)
 	c->linelen = 0;
 }
 
-/* One byte of everything but chunk data; false if it is malformed. */
+/* One byte of a chunk-size line; false if it is malformed. */
 static bool
-ch_byte(struct http_chunked *c, uint8_t x)
+ch_size_byte(struct http_chunked *c, uint8_t x)
 {
 	int v;
 
-	if (c->state != CH_DATA_CR && c->state != CH_DATA_LF &&
-	    ++c->linelen > HTTP_CHUNK_LINE_MAX)
-		return false;
 	switch (c->state) {
 	case CH_SIZE0:
 	case CH_SIZE:
@@ -603,15 +600,19 @@ ch_byte(struct http_chunked *c, uint8_t x)
 			return false;
 		ch_size_done(c);
 		return true;
+	}
+	return false;
+}
+
+/* One byte after chunk data or of the trailer section. */
+static bool
+ch_tail_byte(struct http_chunked *c, uint8_t x)
+{
+	switch (c->state) {
 	case CH_DATA_CR:
-		if (x == '\r')
-			c->state = CH_DATA_LF;
-		else if (x == '\n')
-			c->state = CH_SIZE0;
-		else
-			return false;
+		c->state = x == '\r' ? CH_DATA_LF : CH_SIZE0;
 		c->linelen = 0;
-		return true;
+		return x == '\r' || x == '\n';
 	case CH_DATA_LF:
 		c->state = CH_SIZE0;
 		return x == '\n';
@@ -640,6 +641,18 @@ ch_byte(struct http_chunked *c, uint8_t x)
 		return x == '\n';
 	}
 	return false;
+}
+
+/* One byte of everything but chunk data; false if it is malformed. */
+static bool
+ch_byte(struct http_chunked *c, uint8_t x)
+{
+	if (c->state != CH_DATA_CR && c->state != CH_DATA_LF &&
+	    ++c->linelen > HTTP_CHUNK_LINE_MAX)
+		return false;
+	if (c->state <= CH_SIZE_LF)
+		return ch_size_byte(c, x);
+	return ch_tail_byte(c, x);
 }
 
 enum http_status

@@ -21,7 +21,9 @@
  * lazily: its pages become resident as flows use them. memory_cap is
  * rounded down to whole maximum-size blocks, and raised to at least two of
  * them (so the flow being fed can always get its block by evicting others).
- * Each slot costs sizeof(struct flow) (about 200 bytes) beside the pool.
+ * Each slot costs 232 bytes (struct flow) plus a 4-byte hash bucket, beside
+ * the pool: 65536 slots are about 15 MiB. A flow without stream bytes (a
+ * SYN seen, nothing else yet) holds no block.
  *
  * Keys are hashed with SipHash-1-3 under a random per-table key, so a
  * client cannot aim its flows at one bucket.

@@ -580,7 +580,6 @@ static void
 test_tcp(void **state)
 {
 	struct flow_table *t = flow_table_new(4, 16384, 1 << 20);
-	const struct flow_stats *st = flow_table_stats(t);
 	struct flow_add_result r;
 	struct flow_key k, k2;
 	struct pkt p;
@@ -627,6 +626,26 @@ test_tcp(void **state)
 	assert_int_equal(r.flags, FLOW_ADD_STORED | FLOW_ADD_GREW);
 	assert_prefix(f, (const uint8_t *)"56789", 5);
 
+	flow_table_free(t);
+}
+
+/* SYNs: a new ISN restarts the flow, TCP Fast Open data, a flow first
+ * seen in the middle. */
+static void
+test_tcp_syn(void **state)
+{
+	struct flow_table *t = flow_table_new(4, 16384, 1 << 20);
+	const struct flow_stats *st = flow_table_stats(t);
+	struct flow_add_result r;
+	struct pkt p;
+	struct flow *f = get(t, 1, 0);
+
+	(void)state;
+	p = tcp_pkt(999, PKT_TCP_SYN, NULL, 0);
+	flow_tcp_add(t, f, &p, &r);
+	p = tcp_pkt(1000, PKT_TCP_ACK, "xyz", 3);
+	flow_tcp_add(t, f, &p, &r);
+	assert_int_equal(flow_advance(t, f, 2), 0);
 	/* A SYN with a new ISN: a new connection on the same tuple. */
 	*(uint32_t *)flow_user(f) = 7;
 	p = tcp_pkt(12345, PKT_TCP_SYN, NULL, 0);
@@ -932,6 +951,7 @@ main(void)
 		cmocka_unit_test(test_advance_keepalive),
 		cmocka_unit_test(test_advance_skip),
 		cmocka_unit_test(test_tcp),
+		cmocka_unit_test(test_tcp_syn),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_siphash),
 		cmocka_unit_test(test_bad_args),
