@@ -86,6 +86,7 @@ struct matcher {
 	size_t extra_size;
 	size_t nkeys, nentries;
 	unsigned max_dist;
+	uint64_t labels[LIST_NTYPES];	/* bit min(labels, 63): a key has them */
 };
 
 /* An entry decoded from the arena. */
@@ -98,7 +99,6 @@ struct rec_entry {
 	const uint8_t *rest;
 	size_t restlen;
 	const char *id;
-	const uint8_t *next;
 };
 
 /* Hashing. A suffix of length L is the last L bytes of the name: its full
@@ -126,54 +126,68 @@ rotl64(uint64_t x, unsigned r)
 	return (x << r) | (x >> (64 - r));
 }
 
-/* The little-endian 8-byte word ending at s[end - 1]; bytes before s[0]
- * read as zero. */
-static inline uint64_t
-word_ending_at(const char *s, size_t end)
-{
-	uint64_t w = 0;
+#define ONES UINT64_C(0x0101010101010101)
 
-	if (LIKELY(end >= 8))
-		memcpy(&w, s + end - 8, 8);
-	else
-		memcpy((char *)&w + 8 - end, s, end);
+static inline uint64_t
+load64(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	w = __builtin_bswap64(w);
 #endif
 	return w;
 }
 
-/* st[j] = state after the j last full words of s (j = 0 .. nwords). */
-static inline void
-hash_words(const char *s, size_t len, size_t nwords, uint64_t *st)
+/* The first r (1..7) bytes of s (len bytes) in the top bytes of a word, as
+ * they sit in the 8-byte word ending at s[r - 1]; the bytes before s[0] are
+ * zero. */
+static inline uint64_t
+head_word(const char *s, size_t len, size_t r)
 {
-	uint64_t h = HASH_SEED;
+	uint64_t w = 0;
 
-	st[0] = h;
-	for (size_t j = 0; j < nwords; j++) {
-		h = rotl64((h ^ word_ending_at(s, len - 8 * j)) * HASH_K1, 31);
-		st[j + 1] = h;
-	}
+	if (len >= 8)
+		return load64(s) << (8 * (8 - r));
+	for (size_t i = 0; i < r; i++)
+		w |= (uint64_t)(uint8_t)s[i] << (8 * (8 - r + i));
+	return w;
+}
+
+/* The top bit of every byte of w that is a '.', exactly. */
+static inline uint64_t
+dots_in(uint64_t w)
+{
+	uint64_t t = w ^ (ONES * '.');
+
+	return ~(((t & (ONES * 0x7f)) + ONES * 0x7f) | t) & (ONES * 0x80);
 }
 
 static inline uint64_t
-hash_suffix(const char *s, size_t len, const uint64_t *st, size_t p)
+state_next(uint64_t st, uint64_t w)
 {
-	size_t l = len - p, r = l & 7;
-	uint64_t part = 0;
+	return rotl64((st ^ w) * HASH_K1, 31);
+}
 
-	if (r != 0)
-		part = word_ending_at(s, p + r) >> (8 * (8 - r));
-	return fmix64(((st[l >> 3] ^ part) * HASH_K2) ^ l);
+/* st: the state after the full words; part: the bytes left over at the
+ * start, first byte lowest; l: the length. */
+static inline uint64_t
+hash_final(uint64_t st, uint64_t part, size_t l)
+{
+	return fmix64(((st ^ part) * HASH_K2) ^ l);
 }
 
 static uint64_t
 hash_key(const char *s, size_t len)
 {
-	uint64_t st[KEY_MAX / 8 + 2];
+	uint64_t st = HASH_SEED;
+	size_t r = len & 7;
 
-	hash_words(s, len, len / 8, st);
-	return hash_suffix(s, len, st, 0);
+	for (size_t j = 0; j < len / 8; j++)
+		st = state_next(st, load64(s + len - 8 * j - 8));
+	return hash_final(st, r ? head_word(s, len, r) >> (8 * (8 - r)) : 0,
+	    len);
 }
 
 static inline size_t
@@ -188,42 +202,112 @@ fp_of(uint64_t h)
 	return h & SLOT_FP_MASK;
 }
 
-/* The suffixes of a name that could be keys (length 1 .. KEY_MAX, starting
- * the name or after a '.'), longest first: start offsets, hashes and home
- * slots, whose cache lines are prefetched. */
+/* The suffixes of a name that could be keys: 1 .. KEY_MAX bytes, starting
+ * the name or after a '.'. Shortest first, so the last one is the longest;
+ * `full` says whether it is the whole name. */
 struct suffixes {
 	unsigned n;
+	bool full;		/* the last suffix is the whole name */
 	uint32_t pos[SUFFIX_MAX];
 	uint64_t hash[SUFFIX_MAX];
 	size_t home[SUFFIX_MAX];
 };
 
+static inline void
+suffix_add(const struct matcher *m, struct suffixes *sx, size_t pos,
+    uint64_t h)
+{
+	size_t home = home_of(m, h);
+
+	__builtin_prefetch(&m->slots[home]);
+	sx->pos[sx->n] = (uint32_t)pos;
+	sx->hash[sx->n] = h;
+	sx->home[sx->n++] = home;
+}
+
+static inline bool
+labels_in(uint64_t mask, unsigned labels)
+{
+	return (mask >> MIN(labels, 63u)) & 1;
+}
+
+/* One pass from the right, a word at a time: the hash state after j words
+ * from the end is shared by every suffix at least 8j bytes long, and the
+ * dots of each word say where the suffixes start. Only suffixes with as
+ * many labels as some key of a suitable type are kept: `full` types for
+ * the whole name, domain for the others. Each home slot is prefetched as
+ * soon as it is known. Only the last KEY_MAX bytes of a longer name are
+ * looked at (no key is longer). */
 static unsigned
 suffixes_find(const struct matcher *m, const char *s, size_t len,
-    bool only_full, struct suffixes *sx)
+    unsigned full, bool only_full, struct suffixes *sx)
 {
-	uint64_t st[KEY_MAX / 8 + 2];
-	size_t first = len > KEY_MAX ? len - KEY_MAX : 0;
-	unsigned n = 0;
+	size_t base = len > KEY_MAX ? len - KEY_MAX : 0;
+	const char *v = s + base;
+	size_t vlen = len - base, q = vlen / 8, r = vlen & 7;
+	uint64_t st = HASH_SEED, w = 0, dmask = m->labels[LIST_DOMAIN];
+	uint64_t fmask = 0;
+	unsigned dots = 0;
 
-	if (len == 0)
-		return sx->n = 0;
-	if (first == 0)
-		sx->pos[n++] = 0;
-	if (!only_full) {
-		for (size_t i = first ? first - 1 : 0; i + 1 < len; i++)
-			if (s[i] == '.')
-				sx->pos[n++] = (uint32_t)(i + 1);
+	sx->n = 0;
+	sx->full = false;
+	if (vlen == 0)
+		return 0;
+	for (unsigned t = 0; t < LIST_NTYPES; t++)
+		if (full & (1u << t))
+			fmask |= m->labels[t];
+	for (size_t j = 0; j < q + (r != 0); j++) {
+		uint64_t d;
+
+		w = j < q ? load64(v + vlen - 8 * j - 8) : head_word(v, vlen, r);
+		for (d = dots_in(w); d != 0; dots++) {
+			unsigned b = (63 - (unsigned)__builtin_clzll(d)) / 8;
+			size_t l = 8 * j + 7 - b;
+
+			d &= ~(UINT64_C(0x80) << (8 * b));
+			if (l > 0 && !only_full && labels_in(dmask, dots + 1))
+				suffix_add(m, sx, len - l, hash_final(st,
+				    b == 7 ? 0 : w >> (8 * (b + 1)), l));
+		}
+		if (j < q)
+			st = state_next(st, w);
 	}
-	if (n == 0)
-		return sx->n = 0;
-	hash_words(s, len, (len - sx->pos[0]) / 8, st);
-	for (unsigned k = 0; k < n; k++) {
-		sx->hash[k] = hash_suffix(s, len, st, sx->pos[k]);
-		sx->home[k] = home_of(m, sx->hash[k]);
-		__builtin_prefetch(&m->slots[sx->home[k]]);
+	if (base == 0 ? labels_in(fmask, dots + 1) :
+	    s[base - 1] == '.' && !only_full && labels_in(dmask, dots + 1)) {
+		suffix_add(m, sx, base, hash_final(st,
+		    r ? w >> (8 * (8 - r)) : 0, vlen));
+		sx->full = base == 0;
 	}
-	return sx->n = n;
+	return sx->n;
+}
+
+static inline bool
+key_equal(const uint8_t *rec, const char *s, size_t len)
+{
+	const char *k = (const char *)rec + 1;
+	uint32_t a, b;
+
+	if (rec[0] != len)
+		return false;
+	if (len >= 8) {
+		for (size_t i = 0; i + 8 < len; i += 8)
+			if (load64(k + i) != load64(s + i))
+				return false;
+		return load64(k + len - 8) == load64(s + len - 8);
+	}
+	if (len >= 4) {
+		memcpy(&a, k, 4);
+		memcpy(&b, s, 4);
+		if (a != b)
+			return false;
+		memcpy(&a, k + len - 4, 4);
+		memcpy(&b, s + len - 4, 4);
+		return a == b;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (k[i] != s[i])
+			return false;
+	return true;
 }
 
 /* The slot holding key s (hash h, home slot home) if it has an entry of a
@@ -245,7 +329,7 @@ probe(const struct matcher *m, uint64_t h, size_t home, const char *s,
 		    ((v >> SLOT_TYPE_SHIFT) & want) == 0)
 			continue;
 		rec = m->arena + (v & SLOT_OFF_MASK);
-		if (rec[0] == len && memcmp(rec + 1, s, len) == 0)
+		if (key_equal(rec, s, len))
 			return i;
 	}
 }
@@ -297,8 +381,23 @@ entry_decode(const uint8_t *p, bool first, struct rec_entry *e)
 		p += v;
 	}
 	e->id = (const char *)p;
-	e->next = p + strlen(e->id) + 1;
-	return e->next;
+	return p;
+}
+
+static inline const uint8_t *
+entry_next(const struct rec_entry *e)
+{
+	return (const uint8_t *)e->id + strlen(e->id) + 1;
+}
+
+static inline unsigned
+popcount64(uint64_t x)
+{
+	x -= (x >> 1) & UINT64_C(0x5555555555555555);
+	x = (x & UINT64_C(0x3333333333333333)) +
+	    ((x >> 2) & UINT64_C(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+	return (unsigned)((x * ONES) >> 56);
 }
 
 static inline size_t
@@ -307,7 +406,7 @@ slot_rank(const struct matcher *m, size_t i)
 	const struct rank_block *b = &m->rank[i / 64];
 	uint64_t below = b->bits & ((UINT64_C(1) << (i % 64)) - 1);
 
-	return b->base + (size_t)__builtin_popcountll(below);
+	return b->base + (size_t)popcount64(below);
 }
 
 static void
@@ -339,18 +438,21 @@ key_result(const struct matcher *m, size_t slot, unsigned want,
 		}
 		if (e.last)
 			return false;
+		p = entry_next(&e);
 		first = false;
 	}
 }
 
 /* Lookup. */
 
+/* The longest suffix with a suitable entry, from suffix `from` down. */
 static bool
 match_suffixes(const struct matcher *m, const char *s, size_t len,
     const struct suffixes *sx, unsigned from, struct match_result *r)
 {
-	for (unsigned k = from; k < sx->n; k++) {
-		unsigned want = sx->pos[k] == 0 ? T_HOST | T_DOMAIN : T_DOMAIN;
+	for (unsigned k = from; k-- > 0;) {
+		unsigned want = k + 1 == sx->n && sx->full ? T_HOST | T_DOMAIN :
+		    T_DOMAIN;
 		size_t p = sx->pos[k];
 		size_t i = probe(m, sx->hash[k], sx->home[k], s + p, len - p,
 		    want);
@@ -369,8 +471,8 @@ match_name(const struct matcher *m, const char *name, size_t len,
 
 	if (m == NULL || m->nkeys == 0)
 		return false;
-	suffixes_find(m, name, len, false, &sx);
-	return match_suffixes(m, name, len, &sx, 0, r);
+	suffixes_find(m, name, len, T_HOST | T_DOMAIN, false, &sx);
+	return match_suffixes(m, name, len, &sx, sx.n, r);
 }
 
 /* Does url entry rest `e` (elen bytes) cover request rest u? */
@@ -409,6 +511,7 @@ url_result(const struct matcher *m, size_t slot, const struct norm_url *u,
 		}
 		if (e.last)
 			return found;
+		p = entry_next(&e);
 		first = false;
 	}
 }
@@ -423,20 +526,23 @@ match_url(const struct matcher *m, const struct norm_url *u,
 	if (m == NULL || m->nkeys == 0 || u->hostlen == 0 ||
 	    u->hostlen > KEY_MAX)
 		return false;
-	if (suffixes_find(m, u->host, u->hostlen, u->host_is_ip, &sx) == 0)
-		return false;
-	/* pos[0] == 0: the whole host */
-	i = probe(m, sx.hash[0], sx.home[0], u->host, u->hostlen,
-	    T_URL | T_HOST | T_DOMAIN);
-	if (i != SIZE_MAX) {
-		unsigned types = (m->slots[i] >> SLOT_TYPE_SHIFT) & 7;
+	suffixes_find(m, u->host, u->hostlen, T_URL | T_HOST | T_DOMAIN,
+	    u->host_is_ip, &sx);
+	if (sx.full) {
+		i = probe(m, sx.hash[sx.n - 1], sx.home[sx.n - 1], u->host,
+		    u->hostlen, T_URL | T_HOST | T_DOMAIN);
+		if (i != SIZE_MAX) {
+			unsigned types = (m->slots[i] >> SLOT_TYPE_SHIFT) & 7;
 
-		if ((types & T_URL) && url_result(m, i, u, r))
-			return true;
-		if (types & (T_HOST | T_DOMAIN))
-			return key_result(m, i, T_HOST | T_DOMAIN, r);
+			if ((types & T_URL) && url_result(m, i, u, r))
+				return true;
+			if (types & (T_HOST | T_DOMAIN))
+				return key_result(m, i, T_HOST | T_DOMAIN, r);
+		}
+		sx.n--;
+		sx.full = false;
 	}
-	return match_suffixes(m, u->host, u->hostlen, &sx, 1, r);
+	return match_suffixes(m, u->host, u->hostlen, &sx, sx.n, r);
 }
 
 bool
@@ -863,10 +969,13 @@ build_fill(struct build *b, struct matcher *m)
 		const struct bitem *it = &b->items[i];
 		size_t home = home_of(m, it->hash), pos = MAX(home, next);
 		size_t off = (size_t)(p - m->arena), left;
-		unsigned types = 0;
+		unsigned types = 0, labels;
 		bool first = true;
 
 		j = group_end(b, i);
+		labels = 1;
+		for (size_t k = 0; k < it->keylen; k++)
+			labels += item_entry(b, it)->value[k] == '.';
 		*p++ = it->keylen;
 		memcpy(p, item_entry(b, it)->value, it->keylen);
 		p += it->keylen;
@@ -887,6 +996,9 @@ build_fill(struct build *b, struct matcher *m)
 				first = false;
 			}
 		}
+		for (unsigned t = 0; t < LIST_NTYPES; t++)
+			if (types & (1u << t))
+				m->labels[t] |= UINT64_C(1) << MIN(labels, 63u);
 		m->slots[pos] = (uint64_t)off |
 		    (uint64_t)(pos - home) << SLOT_DIST_SHIFT |
 		    (uint64_t)types << SLOT_TYPE_SHIFT |
@@ -910,7 +1022,7 @@ build_rank(struct matcher *m)
 				bits |= UINT64_C(1) << i;
 		m->rank[blk].bits = bits;
 		m->rank[blk].base = (uint32_t)count;
-		count += (size_t)__builtin_popcountll(bits);
+		count += (size_t)popcount64(bits);
 	}
 }
 
