@@ -30,6 +30,7 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 
+comma := ,
 OPT ?= -O2 -g
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 BUILD := build
@@ -39,7 +40,6 @@ HARDEN :=
 BUILD := build/san-$(subst $(comma),-,$(SANITIZER))
 SANFLAGS := -fsanitize=$(SANITIZER) -fno-sanitize-recover=all
 endif
-comma := ,
 
 CPPFLAGS += -Iinclude -D_GNU_SOURCE
 CFLAGS += -std=c11 $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) $(PKG_CFLAGS) -pthread
