@@ -12,7 +12,7 @@
 #include "pkt.h"
 #include "quic.h"
 #include "respond.h"
-#include "stop.h"
+#include "stoppage.h"
 #include "tls.h"
 
 /* Biggest forged TCP payload: one segment under a 1280-byte IPv6 MTU. */

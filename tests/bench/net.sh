@@ -36,7 +36,10 @@ for i in $(seq 0 999); do echo "a$i.bench.example A"; done >"$TMP/q-allowed.txt"
 for i in $(seq 0 999); do echo "x$i.bad.example A"; done >"$TMP/q-blocked.txt"
 start_unbound "$TMP/zone.conf" || { not_ok "unbound"; done_testing; }
 make_ca "$TMP/pki" bench.example >/dev/null
-start_nginx "$TMP/pki/server.pem" "$TMP/pki/server.key" || { not_ok nginx; done_testing; }
+start_nginx || { not_ok nginx; done_testing; }
+# TLS on 4433 (queued too: tls_ports below), so iperf3 can have 443
+start_s_server s_server "$S4:4433" "$TMP/pki/server.pem" "$TMP/pki/server.key" ||
+	{ not_ok s_server; done_testing; }
 bg_start iperf3 "$NS_S" iperf3 -s -p 443
 wait_for 5 listening "$NS_S" tcp 443
 
@@ -63,6 +66,7 @@ list_file = $TMP/list.json
 list_key_file = $TMP/bench.pub
 list_feed = bench/feed
 list_max_change = 1000000
+tls_ports = 443,4433
 EOF
 # vetod_conf wrote the demo feed keys first; the later lines win for
 # single keys but list_key_file repeats: rewrite without the demo key.
@@ -90,7 +94,7 @@ http_run() {	# SETUP
 
 tls_run() {	# SETUP
 	local out
-	out=$(on_client openssl s_time -connect "$S4:443" -new -time "$DUR" 2>&1)
+	out=$(on_client openssl s_time -connect "$S4:4433" -new -time "$DUR" 2>&1)
 	R[$1,tls]=$(awk '/connections in [0-9.]+ real seconds/ {
 		for (i = 1; i <= NF; i++) if ($i == "connections") n = $(i-1);
 		for (i = 1; i <= NF; i++) if ($i == "real") t = $(i-1);
