@@ -10,6 +10,7 @@
 #include "policy.h"
 #include "priv.h"
 #include "stats.h"
+#include "stop.h"
 #include "trust.h"
 
 /* --- -n ------------------------------------------------------------------ */
@@ -134,11 +135,17 @@ daemon_start(struct daemon *d, struct verr *e)
 			return -1;
 		d->nworkers++;
 	}
+	/* listening sockets too are opened before the drop (port 80) */
+	d->stop = stop_new(d->conf, e);
+	if (d->stop == NULL)
+		return -1;
 	if (priv_drop(d->conf->user, e) == -1)
 		return -1;
 	for (unsigned i = 0; i < d->nworkers; i++)
 		if (worker_start(d->workers[i], e) == -1)
 			return -1;
+	if (stop_start(d->stop, e) == -1)
+		return -1;
 	return 0;
 }
 
@@ -193,6 +200,9 @@ daemon_reload(struct daemon *d, const char *path)
 		conf_free(nc);
 		return;
 	}
+	if (stop_reload(d->stop, nc, &e) == -1)
+		log_warnx("reload: stop page template: %s; the old template "
+		    "stays in use", e.msg);
 	of = d->feeds;
 	oc = d->conf;
 	d->feeds = nf;
@@ -235,6 +245,8 @@ daemon_stop(struct daemon *d)
 	for (unsigned i = 0; i < d->nworkers; i++)
 		worker_free(d->workers[i]);
 	d->nworkers = 0;
+	stop_free(d->stop);
+	d->stop = NULL;
 	feeds_free(d->feeds);
 	d->feeds = NULL;
 	conf_free(d->conf);

@@ -26,6 +26,8 @@
 #include "util.h"
 #include "worker.h"
 
+struct stop_server;
+
 #define DAEMON_MAX_PFDS 16
 
 struct daemon {
@@ -40,7 +42,7 @@ struct daemon {
 	time_t started;
 	time_t last_summary;
 	time_t last_unprotected_warning;
-	void *ext;			/* servers (stop page, metrics, control) */
+	struct stop_server *stop;	/* the stop page */
 };
 
 /* -n: check the configuration at path and its lists; prints a summary.
