@@ -6,7 +6,8 @@
  * frames_walk() runs twice over the plaintext, first to check every frame,
  * then to deliver the CRYPTO frames. Key derivation is HKDF-SHA256 written
  * out over one HMAC context per salt (keyed once, in quic_ctx_new) and one
- * for the expansions, so no OpenSSL object is created per packet.
+ * for the expansions: no OpenSSL context is created per packet (OpenSSL
+ * itself allocates when an HMAC is re-keyed, see quic.h).
  */
 #include <stdlib.h>
 #include <string.h>
