@@ -30,8 +30,15 @@ struct fstate {
 	uint8_t url_host;	/* HTTP: every request is checked */
 	uint8_t in_chunked;	/* HTTP: walking a chunked body */
 	uint32_t requests;	/* HTTP requests decided on this flow */
-	uint64_t skip_to;	/* HTTP: stream offset of the next request */
-	struct http_chunked chunk;
+	union {
+		struct {
+			uint64_t skip_to;	/* next request's offset */
+			struct http_chunked chunk;
+		} http;
+		/* QUIC: the client's first DCID keys every later Initial
+		 * (even those sent to the server's chosen connection ID) */
+		struct quic_keys quic;
+	} u;
 };
 _Static_assert(sizeof(struct fstate) <= FLOW_USER_SIZE, "fstate too big");
 
@@ -354,48 +361,80 @@ stream_dns(struct call *c, struct flow *f, struct fstate *fs,
 	flow_advance(c->ctx->flows, f, flow_base(f) + dns_tcp_consumed(&it));
 }
 
+/* A name the TLS parser found but did not like (raw UTF-8, odd bytes) is
+ * still matched, on its canonical or raw lowercase form: never silently
+ * allowed. An IP literal is no name. */
+static bool
+tls_name_usable(const struct tls_hello *h)
+{
+	return h->name != NULL && h->name_len > 0 &&
+	    !(h->flags & TLS_F_IP_LITERAL);
+}
+
+/* A ClientHello with a name (TLS over TCP or QUIC): decide on it. Returns
+ * true when it is to be blocked. */
+static bool
+tls_named(struct call *c, enum veto_proto proto, const struct tls_hello *h)
+{
+	struct match_result m;
+
+	if (h->flags & TLS_F_ECH)
+		STATS_INC(c->ctx->st->detail[SD_TLS_ECH]);
+	if (h->flags & TLS_F_BAD_NAME)
+		STATS_INC(c->ctx->st->detail[SD_TLS_BAD_NAME]);
+	return decide_name(c, proto, (const char *)h->name, h->name_len, &m);
+}
+
+/* A ClientHello without a usable name: tls_no_sni decides. Returns true
+ * when it is to be blocked. */
+static bool
+tls_nameless(struct call *c, enum veto_proto proto, const struct tls_hello *h)
+{
+	struct stats_thread *st = c->ctx->st;
+
+	if (h->flags & TLS_F_NO_SNI)
+		STATS_INC(st->detail[SD_TLS_NO_SNI]);
+	if (h->flags & TLS_F_IP_LITERAL)
+		STATS_INC(st->detail[SD_TLS_IP_LITERAL]);
+	if (h->flags & TLS_F_ECH)
+		STATS_INC(st->detail[SD_TLS_ECH]);
+	set_name(c, "", 0, "", 0);
+	if (c->pol->conf->tls_no_sni == TLS_NO_SNI_BLOCK)
+		return decide(c, proto, VACT_BLOCKED, NULL);
+	decide(c, proto, VACT_UNKNOWN_NAME, NULL);
+	return false;
+}
+
+/* Name or no name, decided: true when it is to be blocked. */
+static bool
+tls_decide(struct call *c, enum veto_proto proto, enum tls_status s,
+    const struct tls_hello *h)
+{
+	if (s == TLS_NAME || tls_name_usable(h))
+		return tls_named(c, proto, h);
+	return tls_nameless(c, proto, h);
+}
+
 /* TLS: decide on the segment that completes the server name. */
 static void
 stream_tls(struct call *c, struct fstate *fs, const uint8_t *buf, size_t len)
 {
 	struct inspect_ctx *ctx = c->ctx;
 	struct tls_hello h;
-	struct match_result m;
 	enum tls_status s;
 
 	s = tls_parse_stream(buf, len, ctx->tls_scratch, sizeof(ctx->tls_scratch), &h);
 	switch (s) {
 	case TLS_NEED_MORE:
-		if (len >= flow_table_cap(ctx->flows))
-			goto malformed;
-		return;
+		if (len < flow_table_cap(ctx->flows))
+			return;
+		break;		/* a ClientHello bigger than the cap */
 	case TLS_NAME:
-		if (h.flags & TLS_F_ECH)
-			STATS_INC(ctx->st->detail[SD_TLS_ECH]);
-		if (decide_name(c, VPROTO_TLS, (const char *)h.name, h.name_len, &m))
+	case TLS_NO_NAME:
+		if (tls_decide(c, VPROTO_TLS, s, &h))
 			block_tcp(c, fs, NULL, 0);
 		else
 			allow_flow(c, fs);
-		return;
-	case TLS_NO_NAME:
-		if (h.flags & TLS_F_NO_SNI)
-			STATS_INC(ctx->st->detail[SD_TLS_NO_SNI]);
-		if (h.flags & TLS_F_IP_LITERAL)
-			STATS_INC(ctx->st->detail[SD_TLS_IP_LITERAL]);
-		else if (h.flags & TLS_F_BAD_NAME)
-			STATS_INC(ctx->st->detail[SD_TLS_BAD_NAME]);
-		if (h.flags & TLS_F_ECH)
-			STATS_INC(ctx->st->detail[SD_TLS_ECH]);
-		set_name(c, "", 0, "", 0);
-		if (c->pol->conf->tls_no_sni == TLS_NO_SNI_BLOCK) {
-			if (decide(c, VPROTO_TLS, VACT_BLOCKED, NULL)) {
-				block_tcp(c, fs, NULL, 0);
-				return;
-			}
-		} else {
-			decide(c, VPROTO_TLS, VACT_UNKNOWN_NAME, NULL);
-		}
-		allow_flow(c, fs);
 		return;
 	case TLS_NOT_TLS:
 		STATS_INC(ctx->st->detail[SD_TLS_NOT_TLS]);
@@ -405,7 +444,6 @@ stream_tls(struct call *c, struct fstate *fs, const uint8_t *buf, size_t len)
 	case TLS_MALFORMED:
 		break;
 	}
-malformed:
 	decide(c, VPROTO_TLS, VACT_MALFORMED, NULL);
 	allow_flow(c, fs);
 }
@@ -486,7 +524,7 @@ http_skip_body(struct call *c, struct flow *f, struct fstate *fs)
 		buf = flow_data(f, &len);
 		if (buf == NULL)
 			return false;
-		s = http_chunked_walk(&fs->chunk, buf, len, &used);
+		s = http_chunked_walk(&fs->u.http.chunk, buf, len, &used);
 		flow_advance(c->ctx->flows, f, flow_base(f) + used);
 		if (s == HTTP_NEED_MORE)
 			return false;
@@ -495,9 +533,9 @@ http_skip_body(struct call *c, struct flow *f, struct fstate *fs)
 			fs->url_host = 0;	/* lost the framing: let it go */
 			return false;
 		}
-		fs->skip_to = flow_base(f);
+		fs->u.http.skip_to = flow_base(f);
 	}
-	if (flow_advance(c->ctx->flows, f, fs->skip_to) != 0)
+	if (flow_advance(c->ctx->flows, f, fs->u.http.skip_to) != 0)
 		return false;
 	return flow_end(f) > flow_base(f);
 }
@@ -567,9 +605,9 @@ stream_http(struct call *c, struct flow *f, struct fstate *fs)
 		}
 		/* a host with url entries: check the next request too */
 		fs->url_host = 1;
-		fs->skip_to = flow_base(f) + req.header_end + req.body_len;
+		fs->u.http.skip_to = flow_base(f) + req.header_end + req.body_len;
 		if (req.flags & HTTP_F_CHUNKED) {
-			memset(&fs->chunk, 0, sizeof(fs->chunk));
+			memset(&fs->u.http.chunk, 0, sizeof(fs->u.http.chunk));
 			fs->in_chunked = 1;
 			flow_advance(c->ctx->flows, f, flow_base(f) + req.header_end);
 		}
@@ -721,7 +759,6 @@ inspect_quic(struct call *c)
 	struct flow *f;
 	struct fstate *fs;
 	struct quic_feed qf = {ctx, NULL, false};
-	struct match_result m;
 	struct tls_hello h;
 	const uint8_t *buf;
 	size_t len;
@@ -743,7 +780,7 @@ inspect_quic(struct call *c)
 	}
 	fs->kind = FK_QUIC;
 	qf.f = f;
-	qs = quic_parse(ctx->quic, p->payload, p->payload_len, NULL, ctx->plain,
+	qs = quic_parse(ctx->quic, p->payload, p->payload_len, &fs->u.quic, ctx->plain,
 	    sizeof(ctx->plain), quic_crypto, &qf, NULL);
 	if (qs == QUIC_NOT_INITIAL) {
 		STATS_INC(ctx->st->detail[SD_QUIC_NOT_INITIAL]);
@@ -768,19 +805,9 @@ inspect_quic(struct call *c)
 	ts = tls_parse_handshake(buf, len, &h);
 	if (ts == TLS_NEED_MORE)
 		return;
-	if (ts == TLS_NAME) {
-		if (h.flags & TLS_F_ECH)
-			STATS_INC(ctx->st->detail[SD_TLS_ECH]);
-		fs->decided = decide_name(c, VPROTO_QUIC, (const char *)h.name,
-		    h.name_len, &m) ? IV_BLOCK_FLOW : IV_ALLOW_FLOW;
-	} else if (ts == TLS_NO_NAME) {
-		bool block = c->pol->conf->tls_no_sni == TLS_NO_SNI_BLOCK;
-		if (h.flags & TLS_F_NO_SNI)
-			STATS_INC(ctx->st->detail[SD_TLS_NO_SNI]);
-		fs->decided = block && decide(c, VPROTO_QUIC, VACT_BLOCKED, NULL) ?
+	if (ts == TLS_NAME || ts == TLS_NO_NAME) {
+		fs->decided = tls_decide(c, VPROTO_QUIC, ts, &h) ?
 		    IV_BLOCK_FLOW : IV_ALLOW_FLOW;
-		if (!block)
-			decide(c, VPROTO_QUIC, VACT_UNKNOWN_NAME, NULL);
 	} else {
 		decide(c, VPROTO_QUIC, VACT_MALFORMED, NULL);
 		fs->decided = IV_ALLOW_FLOW;

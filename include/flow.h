@@ -89,7 +89,7 @@
 
 #define FLOW_IDLE_MS 10000	/* default idle timeout */
 #define FLOW_MAX_RANGES 8	/* runs of bytes kept per flow */
-#define FLOW_USER_SIZE 64	/* bytes of caller state per flow */
+#define FLOW_USER_SIZE 96	/* bytes of caller state per flow (inspect: QUIC keys) */
 #define FLOW_MIN_BLOCK 256	/* smallest stream block */
 
 /* The 5-tuple in the client's direction. Build it with flow_key_set(),
