@@ -150,7 +150,8 @@ build(uint8_t *out, int family, uint8_t proto, uint16_t sport, uint16_t dport,
 		l4[4] = (uint8_t)((l4l + len) >> 8);
 		l4[5] = (uint8_t)(l4l + len);
 	}
-	memcpy(l4 + l4l, payload, len);
+	if (len > 0)
+		memcpy(l4 + l4l, payload, len);
 	c = l4_csum(family == 4 ? C4 : C6, family == 4 ? S4 : S6,
 	    family == 4 ? 4 : 16, proto, l4, l4l + len);
 	l4[proto == IPPROTO_TCP ? 16 : 6] = (uint8_t)(c >> 8);
