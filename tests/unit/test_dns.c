@@ -668,6 +668,13 @@ test_https_svcb_nodata(void **state)
 	n = mkquery(buf, 0x0100, 1, 0, B("\3bad\7example\0\0\1\0\xff"));
 	assert_int_equal(dns_query_parse(buf, n, &q), DNS_OK);
 	check_answer(&q, buf, &a);
+	/* class CH: no address, NODATA with a CH SOA */
+	n = mkquery(buf, 0x0100, 1, 0, B("\3bad\7example\0\0\1\0\3"));
+	assert_int_equal(dns_query_parse(buf, n, &q), DNS_OK);
+	assert_true(dns_answer_build(&q, &a, out, sizeof(out)) > 0);
+	assert_int_equal(g16(out + 6), 0);
+	assert_int_equal(g16(out + 8), 1);
+	assert_int_equal(g16(out + 12 + 13 + 4 + 2 + 2), 3);	/* SOA class */
 }
 
 /* CD copied, AD dropped, compressed question written uncompressed. */
@@ -770,6 +777,7 @@ test_extra_text_fits(void **state)
 	len = dns_answer_build(&q, &a, out, sizeof(out));
 	assert_int_equal(len, 2 + 12 + 255 + 4 + 35 + 11 + 6 +
 	    DNS_EXTRA_TEXT_MAX);
+	assert_int_equal(len, DNS_ANSWER_MAX);	/* the largest answer */
 	/* UDP size 4096: whole (capped) text */
 	a.tcp = false;
 	buf[n - 8] = 0x10;
