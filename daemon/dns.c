@@ -286,7 +286,8 @@ static const uint8_t *
 answer_addr(const struct dns_query *q, const struct dns_answer *a,
     size_t *alen)
 {
-	if (a->action != DNS_ACT_STOPPAGE)
+	if (a->action != DNS_ACT_STOPPAGE ||
+	    (q->qclass != DNS_CLASS_IN && q->qclass != DNS_CLASS_ANY))
 		return NULL;
 	if (q->qtype == DNS_TYPE_A && a->stop4 != NULL) {
 		*alen = 4;

@@ -29,10 +29,11 @@
  * identical to the query's bytes unless the query compressed its own name),
  * answers and the SOA owner as a compression pointer to that name.
  *
- *   DNS_ACT_STOPPAGE  A -> the IPv4 stop page, AAAA -> the IPv6 one; every
- *                     other QTYPE (HTTPS 65 and SVCB 64 included, so no ECH
- *                     configuration leaks) and A/AAAA when that address is
- *                     not configured get NODATA (NOERROR, no answer, SOA).
+ *   DNS_ACT_STOPPAGE  A -> the IPv4 stop page, AAAA -> the IPv6 one (class
+ *                     IN or ANY); every other QTYPE (HTTPS 65 and SVCB 64
+ *                     included, so no ECH configuration leaks), other
+ *                     classes, and A/AAAA when that address is not
+ *                     configured get NODATA (NOERROR, no answer, SOA).
  *   DNS_ACT_NXDOMAIN  NXDOMAIN with the SOA.
  *   DNS_ACT_REFUSED   REFUSED, no records.
  *
@@ -94,10 +95,11 @@
 
 #define DNS_ANSWER_UDP_SIZE 1232	/* our OPT's UDP payload size */
 #define DNS_EXTRA_TEXT_MAX 400		/* bytes of EXTRA-TEXT we ever send */
-/* A buffer this large holds any answer dns_answer_build() makes (TCP
- * length prefix included). */
-#define DNS_ANSWER_MAX (2 + DNS_HDR_LEN + DNS_NAME_WIRE_MAX + 4 + 64 + 11 + \
-	4 + DNS_EXTRA_TEXT_MAX)
+/* A buffer this large holds any answer dns_answer_build() makes: TCP
+ * length prefix, header, question, the largest record we add (the SOA, 35
+ * bytes), the OPT record (11) and the EDE option (6 + text). */
+#define DNS_ANSWER_MAX (2 + DNS_HDR_LEN + DNS_NAME_WIRE_MAX + 4 + 35 + 11 + \
+	6 + DNS_EXTRA_TEXT_MAX)
 
 enum dns_status {
 	DNS_OK = 0,

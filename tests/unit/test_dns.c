@@ -6,7 +6,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dns.h"
@@ -666,6 +668,13 @@ test_https_svcb_nodata(void **state)
 	n = mkquery(buf, 0x0100, 1, 0, B("\3bad\7example\0\0\1\0\xff"));
 	assert_int_equal(dns_query_parse(buf, n, &q), DNS_OK);
 	check_answer(&q, buf, &a);
+	/* class CH: no address, NODATA with a CH SOA */
+	n = mkquery(buf, 0x0100, 1, 0, B("\3bad\7example\0\0\1\0\3"));
+	assert_int_equal(dns_query_parse(buf, n, &q), DNS_OK);
+	assert_true(dns_answer_build(&q, &a, out, sizeof(out)) > 0);
+	assert_int_equal(g16(out + 6), 0);
+	assert_int_equal(g16(out + 8), 1);
+	assert_int_equal(g16(out + 12 + 13 + 4 + 2 + 2), 3);	/* SOA class */
 }
 
 /* CD copied, AD dropped, compressed question written uncompressed. */
@@ -768,6 +777,7 @@ test_extra_text_fits(void **state)
 	len = dns_answer_build(&q, &a, out, sizeof(out));
 	assert_int_equal(len, 2 + 12 + 255 + 4 + 35 + 11 + 6 +
 	    DNS_EXTRA_TEXT_MAX);
+	assert_int_equal(len, DNS_ANSWER_MAX);	/* the largest answer */
 	/* UDP size 4096: whole (capped) text */
 	a.tcp = false;
 	buf[n - 8] = 0x10;
@@ -953,6 +963,190 @@ test_dig_reads_answers(void **state)
 	}
 }
 
+/*
+ * A real resolver caches the forged negative answers for the TTL we gave:
+ * unbound on 127.0.0.1 forwards bad.example. to the test's responder (and
+ * refuses everything else: local-zone "." refuse); dig asks unbound. The
+ * responder counts the queries unbound sends it: one for two digs within
+ * the TTL, a second one once the TTL (2 s) has passed.
+ */
+struct resolver {
+	pid_t pid;
+	int sock;		/* the responder (upstream) socket */
+	unsigned port;		/* unbound's port */
+	char dir[64];
+	unsigned upstream_queries;
+};
+
+static unsigned
+free_udp_port(int *keep)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sin, &sl), 0);
+	if (keep != NULL)
+		*keep = s;
+	else
+		close(s);
+	return ntohs(sin.sin_port);
+}
+
+static void
+resolver_start(struct resolver *r)
+{
+	char conf[1024], path[128];
+	unsigned up;
+	FILE *f;
+
+	str_copy(r->dir, "/tmp/veto-test-dns-XXXXXX", sizeof(r->dir));
+	assert_non_null(mkdtemp(r->dir));
+	up = free_udp_port(&r->sock);
+	r->port = free_udp_port(NULL);
+	snprintf(conf, sizeof(conf),
+	    "server:\n interface: 127.0.0.1\n port: %u\n do-ip6: no\n"
+	    " do-daemonize: no\n username: \"\"\n chroot: \"\"\n"
+	    " directory: \"%s\"\n pidfile: \"\"\n use-syslog: no\n"
+	    " logfile: \"\"\n verbosity: 0\n do-not-query-localhost: no\n"
+	    " module-config: \"iterator\"\n access-control: 127.0.0.0/8 allow\n"
+	    " local-zone: \".\" refuse\n"
+	    " local-zone: \"bad.example.\" transparent\n"
+	    "remote-control:\n control-enable: no\n"
+	    "forward-zone:\n name: \"bad.example.\"\n"
+	    " forward-addr: 127.0.0.1@%u\n", r->port, r->dir, up);
+	snprintf(path, sizeof(path), "%s/unbound.conf", r->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(conf, f);
+	fclose(f);
+	r->pid = fork();
+	assert_true(r->pid >= 0);
+	if (r->pid == 0) {
+		if (freopen("/dev/null", "w", stderr) == NULL)
+			_exit(126);
+		execl("/usr/sbin/unbound", "unbound", "-d", "-c", path,
+		    (char *)NULL);
+		_exit(127);
+	}
+}
+
+static struct resolver res;
+
+static void
+resolver_stop(struct resolver *r)
+{
+	char cmd[128];
+
+	if (r->pid <= 0)
+		return;
+	kill(r->pid, SIGTERM);
+	waitpid(r->pid, NULL, 0);
+	r->pid = 0;
+	close(r->sock);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->dir);
+	if (system(cmd) != 0)
+		print_error("could not remove %s\n", r->dir);
+}
+
+/* Run dig against unbound, answering every upstream query meanwhile. */
+static void
+resolver_dig(struct resolver *r, const char *args, char *text, size_t size)
+{
+	uint8_t in[2048], out[DNS_ANSWER_MAX];
+	struct dns_answer a = { DNS_ACT_NXDOMAIN, 2, NULL, NULL, 16, TEXT,
+	    false };
+	struct sockaddr_storage from;
+	struct pollfd pfd[2];
+	struct dns_query q;
+	socklen_t fl;
+	char cmd[256];
+	size_t n = 0;
+	ssize_t got;
+	FILE *f;
+	int len;
+
+	snprintf(cmd, sizeof(cmd), "dig @127.0.0.1 -p %u +tries=1 +time=5 %s "
+	    "2>&1", r->port, args);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	pfd[0] = (struct pollfd){ r->sock, POLLIN, 0 };
+	pfd[1] = (struct pollfd){ fileno(f), POLLIN, 0 };
+	for (;;) {
+		assert_true(poll(pfd, 2, 10000) > 0);
+		if (pfd[0].revents & POLLIN) {
+			fl = sizeof(from);
+			got = recvfrom(r->sock, in, sizeof(in), 0,
+			    (struct sockaddr *)&from, &fl);
+			assert_true(got > 0);
+			assert_int_equal(dns_query_parse(in, (size_t)got, &q),
+			    DNS_OK);
+			len = dns_answer_build(&q, &a, out, sizeof(out));
+			assert_true(len > 0);
+			sendto(r->sock, out, (size_t)len, 0,
+			    (struct sockaddr *)&from, fl);
+			r->upstream_queries++;
+		}
+		if (pfd[1].revents & (POLLIN | POLLHUP)) {
+			got = read(fileno(f), text + n, size - n - 1);
+			if (got <= 0)
+				break;
+			n += (size_t)got;
+		}
+	}
+	text[n] = '\0';
+	pclose(f);
+}
+
+/* Stops unbound even when the test failed half-way. */
+static int
+resolver_teardown(void **state)
+{
+	(void)state;
+	resolver_stop(&res);
+	return 0;
+}
+
+static void
+test_resolver_caches_negative(void **state)
+{
+	static char text[8192];
+	struct resolver *r = &res;
+	int i;
+
+	(void)state;
+	if (access("/usr/bin/dig", X_OK) != 0 ||
+	    access("/usr/sbin/unbound", X_OK) != 0)
+		skip();
+	resolver_start(r);
+	/* wait until unbound answers (REFUSED for a name outside the zone) */
+	for (i = 0; i < 20; i++) {
+		resolver_dig(r, "+time=1 ready.nowhere. A", text, sizeof(text));
+		if (strstr(text, "status: REFUSED") != NULL)
+			break;
+		usleep(200000);
+	}
+	if (i == 20)
+		fail_msg("unbound did not come up:\n%s", text);
+	assert_int_equal(r->upstream_queries, 0);
+	resolver_dig(r, "www.bad.example A", text, sizeof(text));
+	if (strstr(text, "status: NXDOMAIN") == NULL)
+		fail_msg("first query:\n%s", text);
+	assert_int_equal(r->upstream_queries, 1);
+	resolver_dig(r, "www.bad.example A", text, sizeof(text));
+	assert_non_null(strstr(text, "status: NXDOMAIN"));
+	assert_int_equal(r->upstream_queries, 1);	/* from the cache */
+	sleep(3);
+	resolver_dig(r, "www.bad.example A", text, sizeof(text));
+	assert_non_null(strstr(text, "status: NXDOMAIN"));
+	assert_int_equal(r->upstream_queries, 2);	/* TTL 2 s expired */
+	resolver_stop(r);
+}
+
 int
 main(void)
 {
@@ -971,6 +1165,8 @@ main(void)
 		cmocka_unit_test(test_answer_cap),
 		cmocka_unit_test(test_extra_text_fits),
 		cmocka_unit_test(test_dig_reads_answers),
+		cmocka_unit_test_teardown(test_resolver_caches_negative,
+		    resolver_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
