@@ -151,24 +151,53 @@ daemon_start(struct daemon *d, struct verr *e)
 
 /* --- reload -------------------------------------------------------------- */
 
+static bool
+ports_differ(const uint16_t *a, unsigned na, const uint16_t *b, unsigned nb)
+{
+	return na != nb || memcmp(a, b, na * sizeof(*a)) != 0;
+}
+
+static bool
+listen_differs(const struct conf *o, const struct conf *n)
+{
+	if (o->nstop_page_listen != n->nstop_page_listen)
+		return true;
+	for (unsigned i = 0; i < o->nstop_page_listen; i++)
+		if (strcmp(o->stop_page_listen[i], n->stop_page_listen[i]) != 0)
+			return true;
+	return strcmp(o->metrics_listen, n->metrics_listen) != 0;
+}
+
+/* Settings bound at start (privileges, sockets, per-thread tables). */
 static void
 warn_restart_needed(const struct conf *o, const struct conf *n)
 {
-	const char *what = NULL;
+	const struct {
+		bool changed;
+		const char *what;
+	} keys[] = {
+		{o->queue_first != n->queue_first ||
+		    o->queue_count != n->queue_count, "queues"},
+		{strcmp(o->user, n->user) != 0, "user"},
+		{o->fail_open != n->fail_open, "fail_open"},
+		{o->queue_maxlen != n->queue_maxlen, "queue_maxlen"},
+		{o->mark_mask != n->mark_mask, "mark_mask"},
+		{strcmp(o->control_socket, n->control_socket) != 0, "control_socket"},
+		{listen_differs(o, n), "stop_page_listen or metrics_listen"},
+		{ports_differ(o->http_ports, o->nhttp_ports, n->http_ports,
+		    n->nhttp_ports) || ports_differ(o->tls_ports, o->ntls_ports,
+		    n->tls_ports, n->ntls_ports) || ports_differ(o->quic_ports,
+		    o->nquic_ports, n->quic_ports, n->nquic_ports),
+		    "http_ports, tls_ports or quic_ports"},
+		{o->reasm_flow_bytes != n->reasm_flow_bytes ||
+		    o->reasm_memory != n->reasm_memory, "reasm_*"},
+	};
 
-	if (o->queue_first != n->queue_first || o->queue_count != n->queue_count)
-		what = "queues";
-	else if (strcmp(o->user, n->user) != 0)
-		what = "user";
-	else if (o->fail_open != n->fail_open)
-		what = "fail_open";
-	else if (o->mark_mask != n->mark_mask)
-		what = "mark_mask";
-	else if (strcmp(o->control_socket, n->control_socket) != 0)
-		what = "control_socket";
-	if (what != NULL)
-		log_warnx("reload: `%s' changed; it takes effect only after "
-		    "a restart of vetod", what);
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		if (keys[i].changed)
+			log_warnx("reload: `%s' changed; it takes effect only "
+			    "after a restart of vetod (and `veto rules' for "
+			    "ports, queues, marks)", keys[i].what);
 }
 
 void
@@ -225,9 +254,11 @@ daemon_tick(struct daemon *d, time_t now)
 		d->last_unprotected_warning = now;
 	}
 	for (unsigned i = 0; i < d->nworkers; i++) {
-		if (worker_failed(d->workers[i]))
+		if (worker_failed(d->workers[i]) && !d->failed_logged[i]) {
 			log_warnx("queue %u is not read any more: restart vetod",
 			    worker_queue_num(d->workers[i]));
+			d->failed_logged[i] = true;
+		}
 	}
 }
 

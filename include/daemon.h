@@ -37,6 +37,7 @@ struct daemon {
 	struct feeds *feeds;
 	struct worker *workers[CONF_MAX_QUEUES];
 	unsigned nworkers;
+	bool failed_logged[CONF_MAX_QUEUES];
 	struct pollfd pfds[DAEMON_MAX_PFDS];
 	nfds_t npfds;
 	time_t started;
