@@ -50,7 +50,7 @@ ob_room(struct obuf *b, size_t n)
 static void
 ob_add(struct obuf *b, const char *s, size_t n)
 {
-	if (ob_room(b, n)) {
+	if (n > 0 && ob_room(b, n)) {
 		memcpy(b->p + b->len, s, n);
 		b->len += n;
 	}
