@@ -56,7 +56,7 @@
 #define STOP_CONN_MEM (16 * 1024)
 #define STOP_TIMEOUT 10		/* seconds */
 #define STOP_BACKLOG 256
-#define STOP_INDEX_MAX (8u << 20)	/* entries */
+#define STOP_INDEX_MAX (4u << 20)	/* entries */
 
 struct stop_server;
 
