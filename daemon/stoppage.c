@@ -517,10 +517,9 @@ stop_host_name(const char *host, size_t len, char out[NORM_NAME_MAX + 1])
 		return -1;		/* nothing, or an IPv6 literal */
 	for (colon = 0; colon < len && host[colon] != ':'; colon++)
 		;
-	if (colon < len) {		/* a port: 1..5 digits */
-		size_t digits = len - colon - 1;
-
-		if (digits == 0 || digits > 5)
+	if (colon < len) {		/* a port: up to 5 digits (RFC 3986
+					 * allows an empty one) */
+		if (len - colon - 1 > 5)
 			return -1;
 		for (size_t i = colon + 1; i < len; i++)
 			if (!isdigit((unsigned char)host[i]))

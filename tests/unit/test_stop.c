@@ -381,7 +381,7 @@ test_host_name(void **state)
 		{"192.0.2.1:80", NULL},
 		{"[2001:db8::1]:80", NULL},
 		{"[::1]", NULL},
-		{"bad.example:", NULL},
+		{"bad.example:", "bad.example"},
 		{"bad.example:123456", NULL},
 		{"bad.example:8o", NULL},
 		{"bad.example:80:80", NULL},
@@ -896,6 +896,19 @@ test_server_methods(void **state)
 	    strncmp(r, "HTTP/1.1 403 Forbidden\r\n", 24) == 0);
 	assert_non_null(strstr(r, "Filter notice page"));
 	stop_free(s);
+
+	/* the listening socket is closed: the port can be bound again */
+	{
+		struct sockaddr_in a = {.sin_family = AF_INET,
+		    .sin_port = htons((uint16_t)port)};
+		int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+		assert_int_equal(listen(fd, 1), 0);
+		close(fd);
+	}
 }
 
 static void
