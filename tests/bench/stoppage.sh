@@ -70,6 +70,45 @@ wait "$pid" 2>/dev/null
 pid=""
 grep '^pages=' "$tmp/out" | sed 's/^/stoppage: server counted /'
 
+# The redirect's entry id is checked through an index built on the first
+# redirect visit after a policy swap: its cost on a list of 1M entries.
+big=$tmp/big.json
+{
+	printf '{"format": "veto-list/1", "feed": "big/bench", "serial": "1",'
+	printf ' "issued": "2026-01-01T00:00:00Z", "expires": "2036-01-01T00:00:00Z",'
+	printf ' "authority": {"name": "Bench"}, "categories": {"x": {"label": "X"}},'
+	printf ' "entries": [\n'
+	seq 0 999999 | awk '{ printf "%s{\"id\": \"e%d\", \"type\": \"domain\", \"value\": \"n%d.example\", \"cat\": \"x\"}\n", (NR > 1 ? "," : ""), $1, $1 }'
+	printf ']}\n'
+} >"$big"
+sed -e "s|^list_file = .*|list_file = $big|" -e 's|^list_feed = .*|list_feed = big/bench|' \
+	"$tmp/veto.conf" >"$tmp/big.conf"
+start_ms=$(date +%s%N)
+"$stopd" -c "$tmp/big.conf" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+for _ in $(seq 600); do
+	grep -q '^ready' "$tmp/out" && break
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.1
+done
+if grep -q '^ready' "$tmp/out"; then
+	ready_ms=$(( ($(date +%s%N) - start_ms) / 1000000 ))
+	url="http://127.0.0.1:$port/?feed=big%2Fbench&entry=e777777&cat=x"
+	first=$(curl -s -o "$tmp/p1" -w '%{time_total}' "$url")
+	second=$(curl -s -o "$tmp/p2" -w '%{time_total}' "$url")
+	grep -q '<code>e777777</code>' "$tmp/p1" && found=found || found=NOT-FOUND
+	echo "stoppage: 1M-entry list: stopd ready in ${ready_ms} ms (parse + matcher);" \
+		"first redirect page ${first}s (builds the entry index, entry $found), next ${second}s;" \
+		"stopd RSS $(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)"
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+else
+	echo "stoppage: 1M-entry list: stopd did not start: $(head -c 300 "$tmp/err")"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+fi
+pid=""
+
 # The same page as a static file from nginx (2 workers, access log off),
 # in the same run: what a plain web server does with new connections here.
 if command -v nginx >/dev/null; then
