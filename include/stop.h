@@ -45,7 +45,9 @@
  * entries are gone once the matcher is built, so an index (entry id ->
  * matcher entry number; 4 bytes per slot, load at most 3/4, so 5.3 to 10.7
  * bytes per entry) is built on the first redirect visit after each policy
- * swap, under the server's lock (one pass of matcher_entry()). Above
+ * swap, under a lock of its own (one pass of matcher_entry(); 0.5 to 1.5 s
+ * for 1M entries on the test machine; other redirect visits wait for it,
+ * Host and neutral pages do not). Above
  * STOP_INDEX_MAX entries no index is built and the page omits the
  * reference; feed and category are checked against the list either way.
  */
