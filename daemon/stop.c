@@ -40,9 +40,10 @@ struct stop_server {
 	struct listener ls[CONF_MAX_LISTEN];
 	unsigned nls;
 	bool started;
-	pthread_mutex_t mtx;	/* tmpl, conf, idx */
+	pthread_mutex_t mtx;	/* tmpl, conf */
 	struct tmpl_ref *tmpl;
 	struct conf *conf;	/* while no policy is published */
+	pthread_mutex_t idx_mtx;	/* idx: a build holds it for a while */
 	struct entry_index idx;
 };
 
@@ -222,7 +223,7 @@ index_find(struct stop_server *s, const struct policy *pol, uint16_t feed,
 	struct entry_index *x = &s->idx;
 	bool found = false;
 
-	pthread_mutex_lock(&s->mtx);
+	pthread_mutex_lock(&s->idx_mtx);
 	if (x->gen != pol->gen)
 		index_build(x, pol);
 	if (x->usable) {
@@ -236,7 +237,7 @@ index_find(struct stop_server *s, const struct policy *pol, uint16_t feed,
 			}
 		}
 	}
-	pthread_mutex_unlock(&s->mtx);
+	pthread_mutex_unlock(&s->idx_mtx);
 	return found;
 }
 
@@ -508,6 +509,7 @@ stop_new(struct conf *c, struct verr *e)
 	struct stop_server *s = xcalloc(1, sizeof(*s));
 
 	pthread_mutex_init(&s->mtx, NULL);
+	pthread_mutex_init(&s->idx_mtx, NULL);
 	for (unsigned i = 0; i < CONF_MAX_LISTEN; i++)
 		s->ls[i].fd = -1;
 	s->tmpl = tmpl_new(c, e);
@@ -593,6 +595,7 @@ stop_free(struct stop_server *s)
 	conf_free(s->conf);
 	free(s->idx.slots);
 	pthread_mutex_destroy(&s->mtx);
+	pthread_mutex_destroy(&s->idx_mtx);
 	free(s);
 }
 

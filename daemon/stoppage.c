@@ -50,7 +50,7 @@ ob_room(struct obuf *b, size_t n)
 static void
 ob_add(struct obuf *b, const char *s, size_t n)
 {
-	if (ob_room(b, n)) {
+	if (n > 0 && ob_room(b, n)) {
 		memcpy(b->p + b->len, s, n);
 		b->len += n;
 	}
@@ -517,10 +517,9 @@ stop_host_name(const char *host, size_t len, char out[NORM_NAME_MAX + 1])
 		return -1;		/* nothing, or an IPv6 literal */
 	for (colon = 0; colon < len && host[colon] != ':'; colon++)
 		;
-	if (colon < len) {		/* a port: 1..5 digits */
-		size_t digits = len - colon - 1;
-
-		if (digits == 0 || digits > 5)
+	if (colon < len) {		/* a port: up to 5 digits (RFC 3986
+					 * allows an empty one) */
+		if (len - colon - 1 > 5)
 			return -1;
 		for (size_t i = colon + 1; i < len; i++)
 			if (!isdigit((unsigned char)host[i]))

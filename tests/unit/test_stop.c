@@ -66,7 +66,7 @@ static const char conf_feeds[] =
 static struct list *
 parse_list(const char *json)
 {
-	struct list_limits lim = {1 << 20, 1000};
+	struct list_limits lim = {1 << 22, 100000};
 	struct verr e = {{0}};
 	struct list *l = list_parse((const uint8_t *)json, strlen(json), &lim, &e);
 
@@ -381,7 +381,7 @@ test_host_name(void **state)
 		{"192.0.2.1:80", NULL},
 		{"[2001:db8::1]:80", NULL},
 		{"[::1]", NULL},
-		{"bad.example:", NULL},
+		{"bad.example:", "bad.example"},
 		{"bad.example:123456", NULL},
 		{"bad.example:8o", NULL},
 		{"bad.example:80:80", NULL},
@@ -896,6 +896,19 @@ test_server_methods(void **state)
 	    strncmp(r, "HTTP/1.1 403 Forbidden\r\n", 24) == 0);
 	assert_non_null(strstr(r, "Filter notice page"));
 	stop_free(s);
+
+	/* the listening socket is closed: the port can be bound again */
+	{
+		struct sockaddr_in a = {.sin_family = AF_INET,
+		    .sin_port = htons((uint16_t)port)};
+		int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+		assert_int_equal(listen(fd, 1), 0);
+		close(fd);
+	}
 }
 
 static void
@@ -932,6 +945,90 @@ test_server_reload(void **state)
 	assert_non_null(strstr(r, "<p>This website has been blocked"));
 	unlink(path);
 	conf_free(c2);
+	stop_free(s);
+}
+
+/* A bigger list in the second feed: every entry id of a redirect is found
+ * through the index, in its own category only; a new policy generation
+ * rebuilds the index. */
+static char *
+big_list(unsigned n, unsigned shift)
+{
+	size_t cap = 512 + (size_t)n * 96, len;
+	char *j = xcalloc(1, cap);
+
+	len = (size_t)snprintf(j, cap, "{\"format\": \"veto-list/1\", \"feed\": \"big/one\","
+	    " \"serial\": \"1\", \"issued\": \"2026-01-01T00:00:00Z\","
+	    " \"expires\": \"2036-01-01T00:00:00Z\", \"authority\": {\"name\": \"Big\"},"
+	    " \"categories\": {\"a\": {\"label\": \"Cat A\"}, \"b\": {\"label\": \"Cat B\"}},"
+	    " \"entries\": [");
+	for (unsigned i = 0; i < n; i++)
+		len += (size_t)snprintf(j + len, cap - len, "%s{\"id\": \"id-%u\", \"type\": "
+		    "\"domain\", \"value\": \"n%u.example\", \"cat\": \"%s\"}",
+		    i ? "," : "", i + shift, i, (i + shift) % 2 ? "b" : "a");
+	snprintf(j + len, cap - len, "]}");
+	return j;
+}
+
+static struct policy *
+big_policy(unsigned n, unsigned shift)
+{
+	struct conf *c = make_conf("");
+	char *json = big_list(n, shift);
+	struct list *lists[3] = {parse_list(list_demo), parse_list(json), NULL};
+	int health[3] = {FEED_OK, FEED_OK, FEED_NONE};
+	struct verr e = {{0}};
+	struct policy *p = policy_build(c, lists, health, NULL, &e);
+
+	if (p == NULL)
+		fail_msg("policy: %s", e.msg);
+	free(json);
+	list_unref(lists[0]);
+	list_unref(lists[1]);
+	conf_free(c);
+	return p;
+}
+
+static void
+test_server_entry_index(void **state)
+{
+	struct policy *p = big_policy(5000, 0);
+	struct stop_server *s = server_start(p->conf);
+	int port = server_port(s);
+	char req[512], want[64], *r;
+
+	(void)state;
+	publish(p);
+	for (unsigned i = 0; i < 5000; i += 97) {
+		snprintf(req, sizeof(req), "GET /?feed=big%%2Fone&entry=id-%u&cat=%s HTTP/1.1\r\n"
+		    "Host: 192.0.2.1\r\nConnection: close\r\n\r\n", i, i % 2 ? "b" : "a");
+		r = http(port, req);
+		snprintf(want, sizeof(want), "<code>id-%u</code>", i);
+		if (strstr(r, want) == NULL)
+			fail_msg("entry id-%u not found", i);
+		assert_non_null(strstr(r, i % 2 ? "<dd>Cat B</dd>" : "<dd>Cat A</dd>"));
+		/* the other category: shown, without the reference */
+		snprintf(req, sizeof(req), "GET /?feed=big%%2Fone&entry=id-%u&cat=%s HTTP/1.1\r\n"
+		    "Host: 192.0.2.1\r\nConnection: close\r\n\r\n", i, i % 2 ? "a" : "b");
+		r = http(port, req);
+		assert_null(strstr(r, "<code>"));
+	}
+	/* the first feed is still there */
+	r = http(port, "GET /?feed=demo-hotline%2Fdemo&entry=h1&cat=csam HTTP/1.1\r\n"
+	    "Host: 192.0.2.1\r\nConnection: close\r\n\r\n");
+	assert_non_null(strstr(r, "<code>h1</code>"));
+	/* a new list: ids moved by one; the index follows the new policy */
+	publish(big_policy(5000, 1));
+	r = http(port, "GET /?feed=big%2Fone&entry=id-0&cat=a HTTP/1.1\r\n"
+	    "Host: 192.0.2.1\r\nConnection: close\r\n\r\n");
+	assert_non_null(strstr(r, "<dd>Cat A</dd>"));
+	assert_null(strstr(r, "<code>"));
+	r = http(port, "GET /?feed=big%2Fone&entry=id-5000&cat=a HTTP/1.1\r\n"
+	    "Host: 192.0.2.1\r\nConnection: close\r\n\r\n");
+	assert_non_null(strstr(r, "<code>id-5000</code>"));
+	/* a Host in the big list */
+	r = http(port, "GET / HTTP/1.1\r\nHost: www.n4321.example\r\nConnection: close\r\n\r\n");
+	assert_non_null(strstr(r, "<code>id-4322</code>"));
 	stop_free(s);
 }
 
@@ -990,6 +1087,7 @@ main(void)
 		cmocka_unit_test(test_server_not_reflected),
 		cmocka_unit_test(test_server_methods),
 		cmocka_unit_test(test_server_reload),
+		cmocka_unit_test(test_server_entry_index),
 		cmocka_unit_test(test_server_listen_errors),
 	};
 
