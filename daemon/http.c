@@ -586,7 +586,7 @@ ch_size_byte(struct http_chunked *c, uint8_t x)
 		    x != '\r' && x != '\n'))
 			return false;
 		c->state = CH_EXT;
-		/* FALLTHROUGH */
+		__attribute__((fallthrough));
 	case CH_EXT:
 		if (x == '\r')
 			c->state = CH_SIZE_LF;
