@@ -1,7 +1,7 @@
 #!/bin/bash
 # capture.sh - record what real clients send, for the HTTP parser's tests.
 #
-# Starts nginx on 127.0.0.1 (a free port, a temporary prefix), records the
+# Starts nginx on 127.0.0.1 (a port from the PID, a temporary prefix), records the
 # loopback traffic with tcpdump while curl, wget and headless chromium make
 # requests, and writes the client-to-server bytes of each connection as
 # CLIENT-N.http next to this script (N counts the client's connections).
