@@ -3,8 +3,9 @@
 #
 # Starts nginx on 127.0.0.1 (a port from the PID, a temporary prefix),
 # records the loopback traffic with tcpdump while curl, wget and headless
-# chromium make requests, and writes the client-to-server bytes of each connection as
-# CLIENT-N.http next to this script (N counts the client's connections).
+# chromium make requests, and writes the client-to-server bytes of each
+# connection as CLIENT-N.http next to this script (N counts the client's
+# connections).
 # Only loopback is used. Run as root from anywhere; needs nginx-light,
 # tcpdump, curl and python3; wget and chromium are used when installed.
 # KEEP=1 keeps the temporary directory (pcaps, nginx logs).
