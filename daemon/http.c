@@ -121,17 +121,18 @@ hp_fail(struct hp *h, size_t at)
 static enum http_status
 hp_line(struct hp *h, size_t pos, size_t *eol, size_t *next)
 {
-	const uint8_t *lf, *p;
+	const uint8_t *lf, *nul, *cr;
 	size_t end;
 
 	lf = memchr(h->b + pos, '\n', h->len - pos);
 	end = lf != NULL ? (size_t)(lf - h->b) : h->len;
-	for (p = h->b + pos; p < h->b + end; p++) {
-		if (*p == '\0')
-			return hp_fail(h, (size_t)(p - h->b));
-		if (*p == '\r' && p + 1 < h->b + end)
-			return hp_fail(h, (size_t)(p - h->b));
-	}
+	nul = memchr(h->b + pos, '\0', end - pos);
+	cr = memchr(h->b + pos, '\r', end - pos);
+	if (cr != NULL && cr + 1 == h->b + end)
+		cr = NULL;		/* CR LF, or a CR waiting for its LF */
+	if (nul != NULL || cr != NULL)
+		return hp_fail(h, (size_t)((nul == NULL || (cr != NULL &&
+		    cr < nul) ? cr : nul) - h->b));
 	if (lf == NULL)
 		return HTTP_NEED_MORE;
 	*next = end + 1;
@@ -586,7 +587,7 @@ ch_size_byte(struct http_chunked *c, uint8_t x)
 		    x != '\r' && x != '\n'))
 			return false;
 		c->state = CH_EXT;
-		/* FALLTHROUGH */
+		__attribute__((fallthrough));
 	case CH_EXT:
 		if (x == '\r')
 			c->state = CH_SIZE_LF;

@@ -44,11 +44,15 @@
  * form, a bad or disagreeing Content-Length, a Transfer-Encoding whose last
  * coding is not chunked. On HTTP_MALFORMED the fields found before the bad
  * byte are filled in (a Host seen already, for instance): the caller may
- * still check them. There is no
- * separate length limit: the request line and the header block are bounded
- * by the buffer the caller passes, i.e. the flow cap (reasm_flow_bytes,
- * 16 KB). A buffer that is full and still HTTP_NEED_MORE is a head larger
- * than the cap: the caller gives up on it.
+ * still check them. There is no separate length limit: the request line
+ * and the header block are bounded by the buffer the caller passes, i.e.
+ * the flow cap (reasm_flow_bytes, 16 KB). A buffer that is full and still
+ * HTTP_NEED_MORE is a head larger than the cap: the caller gives up on it.
+ * The HTTP/2 prior-knowledge preface parses as method "PRI", target "*",
+ * version 2.0: the caller lets such a flow go.
+ *
+ * Cost: one pass over the head per call (memchr per line), no state kept
+ * between calls: the caller parses the prefix again when it has grown.
  *
  * Bodies: Content-Length gives body_len; Transfer-Encoding ending in
  * chunked sets HTTP_F_CHUNKED (it overrides Content-Length, RFC 9112 6.3;

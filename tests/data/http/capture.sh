@@ -1,12 +1,14 @@
 #!/bin/bash
 # capture.sh - record what real clients send, for the HTTP parser's tests.
 #
-# Starts nginx on 127.0.0.1 (a free port, a temporary prefix), records the
-# loopback traffic with tcpdump while curl, wget and headless chromium make
-# requests, and writes the client-to-server bytes of each connection as
-# CLIENT-N.http next to this script (N counts the client's connections).
+# Starts nginx on 127.0.0.1 (a port from the PID, a temporary prefix),
+# records the loopback traffic with tcpdump while curl, wget and headless
+# chromium make requests, and writes the client-to-server bytes of each
+# connection as CLIENT-N.http next to this script (N counts the client's
+# connections).
 # Only loopback is used. Run as root from anywhere; needs nginx-light,
-# tcpdump, curl, wget, chromium, python3.
+# tcpdump, curl and python3; wget and chromium are used when installed.
+# KEEP=1 keeps the temporary directory (pcaps, nginx logs).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 port=$((20000 + $$ % 20000))
@@ -45,6 +47,10 @@ sleep 0.5
 record() {	# $1 name, rest: the client command
 	local name=$1
 	shift
+	if ! command -v "$1" >/dev/null; then
+		echo "capture: $1 not installed, $name skipped" >&2
+		return
+	fi
 	tcpdump -i lo -U --immediate-mode -s 0 -w "$tmp/$name.pcap" "tcp port $port" \
 		2>"$tmp/$name.tcpdump" &
 	local td=$! i
