@@ -79,7 +79,7 @@ inspect_ctx_new(const struct conf *c, struct stats_thread *st, bool want_names,
     struct verr *e)
 {
 	struct inspect_ctx *ctx = calloc(1, sizeof(*ctx));
-	size_t max_flows;
+	size_t max_flows, mem;
 
 	if (ctx == NULL) {
 		verr_set(e, "inspect: out of memory");
@@ -87,10 +87,11 @@ inspect_ctx_new(const struct conf *c, struct stats_thread *st, bool want_names,
 	}
 	ctx->st = st;
 	ctx->want_names = want_names;
-	/* One slot per 2 KB of reassembly memory, within sane bounds. */
-	max_flows = MIN(MAX(c->reasm_memory / 2048, 1024), MAX_FLOWS_CAP);
-	ctx->flows = flow_table_new(max_flows, c->reasm_flow_bytes,
-	    c->reasm_memory);
+	/* reasm_memory is the cap for all packet threads together; one slot
+	 * per 2 KB of it, within sane bounds */
+	mem = c->reasm_memory / (c->queue_count ? c->queue_count : 1);
+	max_flows = MIN(MAX(mem / 2048, 1024), MAX_FLOWS_CAP);
+	ctx->flows = flow_table_new(max_flows, c->reasm_flow_bytes, mem);
 	ctx->quic = quic_ctx_new(e);
 	if (ctx->flows == NULL || ctx->quic == NULL) {
 		if (ctx->flows == NULL)
