@@ -8,9 +8,9 @@
  * another thread, once a second; here by moving its tail, which is what
  * the producer sees of a drain).
  *
- * The lookup is a stand-in for the matcher: one probe of a 64-bit hash
- * into an open-addressing table of 2^22 keys (64 MiB of slots, past the
- * last-level cache: misses). The real matcher costs more per lookup, so the relative
+ * The lookup is a stand-in for the matcher: a 64-bit hash probed into an
+ * open-addressing table of 2^22 keys (64 MiB of slots, past the last-level
+ * cache: misses). The real matcher costs more per lookup, so the relative
  * overhead printed here is an upper bound.
  *
  * Two shapes: independent lookups, which a CPU overlaps (several cache
