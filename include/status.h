@@ -142,7 +142,8 @@ struct daemon_status {
 	uint64_t reasm_bytes, reasm_memory;	/* in use, cap */
 	uint64_t reasm_evicted;		/* flows evicted for room */
 
-	/* the stop page: hits per stats category (stats.h numbering; 0 is
+	/* the stop page: hits per stats category (stats.h numbering, e.g.
+	 * policy->feeds[f].statcat[match.cat]; 0 is
 	 * "other": a visit that named no category) */
 	uint64_t stop_hits[STATS_MAX_CATS];
 	uint64_t stop_hits_total;

@@ -97,6 +97,7 @@ table_get(uint64_t k)
 
 static uint64_t sink;
 static volatile uint64_t zero_mask;	/* 0, unknown to the compiler */
+static unsigned since;			/* ring pushes since the last drain */
 
 /* serial: the next key depends on this lookup's result (and on nothing
  * else: the mask is zero) */
@@ -121,7 +122,6 @@ counted_loop(struct stats_thread *t, const uint64_t *q, size_t n,
     const bool serial)
 {
 	uint64_t t0 = now_mono_ns(), s = 0, z = zero_mask;
-	unsigned since = 0;
 	int64_t e = 0;
 
 	for (size_t i = 0; i < n; i++) {
