@@ -287,6 +287,7 @@ struct client {
 	enum cstate state;
 	int fd;
 	uid_t uid;
+	bool refused;		/* peer credentials refused */
 	char in[CTL_REQ_MAX + 3];	/* the line, CR LF, NUL */
 	size_t inlen;
 	char *out;
@@ -444,6 +445,13 @@ handle_request(struct ctl *c, struct client *cl, size_t len)
 	struct verr e;
 	cJSON *o;
 
+	if (cl->refused) {
+		log_warnx("control: request from uid %ld refused (not root, not "
+		    "the daemon's user or group)", (long)(int)cl->uid);
+		client_reply(c, cl, error_reply(NULL, "permission denied: the "
+		    "control socket is for root and vetod's user and group"));
+		return;
+	}
 	if (ctl_request_parse(cl->in, len, &rq, &e) == -1) {
 		client_reply(c, cl, error_reply(NULL, e.msg));
 		return;
@@ -552,12 +560,9 @@ accept_one(struct ctl *c)
 	cl->fd = fd;
 	cl->state = C_READING;
 	cl->deadline = now_mono_ms() + (uint64_t)c->read_ms;
-	if (!peer_allowed(fd, c->gid, &cl->uid)) {
-		log_warnx("control: request from uid %ld refused (not root, not "
-		    "the daemon's user or group)", (long)(int)cl->uid);
-		client_reply(c, cl, error_reply(NULL, "permission denied: the "
-		    "control socket is for root and vetod's user and group"));
-	}
+	/* a refused peer is answered once its request is read (closing
+	 * with unread bytes would reset the connection under the reply) */
+	cl->refused = !peer_allowed(fd, c->gid, &cl->uid);
 }
 
 /* Replies of jobs the daemon completed; jobs of clients that timed out. */

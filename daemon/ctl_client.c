@@ -134,9 +134,10 @@ ctl_call(const char *path, const char *request, int timeout_ms, char **reply,
 		close(fd);
 		return CTL_UNREACHABLE;
 	}
+	/* a reply may come even when sending failed (a refusal) */
 	if (fcntl(fd, F_SETFL, O_NONBLOCK) == 0 &&
-	    send_all(fd, line, (size_t)n, deadline, e) == 0 &&
-	    recv_all(fd, reply, deadline, e) == 0)
+	    (send_all(fd, line, (size_t)n, deadline, e) == 0 || errno == EPIPE ||
+	    errno == ECONNRESET) && recv_all(fd, reply, deadline, e) == 0)
 		rc = 0;
 	close(fd);
 	return rc;

@@ -33,7 +33,7 @@ cnt_leaf(uint64_t v, uint64_t k)
 }
 
 /* Given one split of a total into parts, may the total be shown exactly?
- * *known gets what a reader can compute as a lower bound from the parts. */
+ * *known gets the sum of the parts shown as numbers (or bounds). */
 static bool
 split_safe(const struct cnt *parts, size_t n, uint64_t k, uint64_t *known)
 {
@@ -52,7 +52,6 @@ split_safe(const struct cnt *parts, size_t n, uint64_t k, uint64_t *known)
 			atleast = true;
 			break;
 		case CF_BELOW:
-			*known += 1;
 			r += parts[i].v;
 			m++;
 			break;

@@ -117,7 +117,10 @@ int report_write(const char *dir, uid_t uid, gid_t gid, time_t start,
     struct verr *e);
 
 struct report_conf {
-	const char *dir;		/* report_dir; NULL or "": no reports */
+	const char *dir;		/* report_dir; NULL or "": no files (the
+					 * per-entry counts are still taken and
+					 * dropped every period: keep a report
+					 * object even then, or the map grows) */
 	uint64_t interval;		/* report_interval, seconds (>= 1) */
 	uint64_t min_count;		/* report_min_count */
 	const char *operator_name;	/* operator_name, may be NULL */

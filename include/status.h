@@ -9,7 +9,8 @@
  * Counters of the packet path are NOT in it: the export side reads those
  * itself with stats_sum().
  *
- *   struct status_source src = { .fill = daemon_fill, .arg = d };
+ *   struct status_source src = { .fill = daemon_fill,
+ *                                .drain = daemon_drain, .arg = d };
  *
  *   static void
  *   daemon_fill(void *arg, struct daemon_status *out)	// out is zeroed
@@ -22,6 +23,19 @@
  *           // per feed: the fetcher's last fetch time/result, held
  *           // serials; the stop page's hits; the reassembly tables' use.
  *   }
+ *
+ *   static void
+ *   daemon_drain(void *arg)		// the per-entry rings -> entry map
+ *   {
+ *           struct policy *p = policy_get();
+ *           const struct policy *pp = p;
+ *           stats_drain(&pp, 1);
+ *           policy_put(p);
+ *   }
+ *
+ * The rings hold STATS_RING events per packet thread: besides the report's
+ * own call, the main loop drains once a second, and right after every
+ * policy_publish() with the old snapshot (policy.h).
  *
  * Threads: status_collect() is how every export module calls the source;
  * it serialises the calls (one global mutex), so `fill` runs on one thread
@@ -128,7 +142,8 @@ struct daemon_status {
 	uint64_t reasm_bytes, reasm_memory;	/* in use, cap */
 	uint64_t reasm_evicted;		/* flows evicted for room */
 
-	/* the stop page: hits per stats category (stats.h numbering; 0 is
+	/* the stop page: hits per stats category (stats.h numbering, e.g.
+	 * policy->feeds[f].statcat[match.cat]; 0 is
 	 * "other": a visit that named no category) */
 	uint64_t stop_hits[STATS_MAX_CATS];
 	uint64_t stop_hits_total;
