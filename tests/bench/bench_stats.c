@@ -36,21 +36,6 @@
 #include "stats.h"
 #include "util.h"
 
-/* stats.c resolves entries through the matcher on drain; never here. */
-size_t
-matcher_entries(const struct matcher *m)
-{
-	(void)m;
-	return 0;
-}
-
-void
-matcher_entry(const struct matcher *m, uint32_t entry, struct match_result *r)
-{
-	(void)m, (void)entry;
-	memset(r, 0, sizeof(*r));
-}
-
 #define TABLE_BITS 23
 #define KEYS (1u << 22)
 #define RING_DRAIN 8192

@@ -10,22 +10,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* stats.c (linked for the server part) resolves entries through the
- * matcher, which this target never does. */
-size_t
-matcher_entries(const struct matcher *m)
-{
-	(void)m;
-	return 0;
-}
-
-void
-matcher_entry(const struct matcher *m, uint32_t entry, struct match_result *r)
-{
-	(void)m, (void)entry;
-	memset(r, 0, sizeof(*r));
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

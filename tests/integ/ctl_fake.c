@@ -16,21 +16,6 @@
 #include "policy.h"
 #include "stats.h"
 
-/* stats.c resolves entries through the matcher; never needed here. */
-size_t
-matcher_entries(const struct matcher *m)
-{
-	(void)m;
-	return 0;
-}
-
-void
-matcher_entry(const struct matcher *m, uint32_t entry, struct match_result *r)
-{
-	(void)m, (void)entry;
-	memset(r, 0, sizeof(*r));
-}
-
 static const char *mode;
 static volatile sig_atomic_t quit;
 

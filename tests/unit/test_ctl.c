@@ -20,21 +20,6 @@
 #include "match.h"
 #include "policy.h"
 
-/* stats.c's entry resolution is never used here: no matcher needed. */
-size_t
-matcher_entries(const struct matcher *m)
-{
-	(void)m;
-	return 0;
-}
-
-void
-matcher_entry(const struct matcher *m, uint32_t entry, struct match_result *r)
-{
-	(void)m, (void)entry;
-	memset(r, 0, sizeof(*r));
-}
-
 /* --- the parser */
 
 static int

@@ -12,22 +12,6 @@
 #include "metrics.h"
 #include "policy.h"
 
-/* stats.c resolves entry events through the matcher; this test never
- * drains, and match.c need not be linked: a matcher with no entries. */
-size_t
-matcher_entries(const struct matcher *m)
-{
-	(void)m;
-	return 0;
-}
-
-void
-matcher_entry(const struct matcher *m, uint32_t entry, struct match_result *r)
-{
-	(void)m, (void)entry;
-	memset(r, 0, sizeof(*r));
-}
-
 /* --- a tiny parser of the exposition format */
 
 #define MAX_FAM 128

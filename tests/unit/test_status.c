@@ -11,21 +11,6 @@
 #include "status.h"
 #include "summary.h"
 
-/* stats.c's entry resolution is not used here. */
-size_t
-matcher_entries(const struct matcher *m)
-{
-	(void)m;
-	return 0;
-}
-
-void
-matcher_entry(const struct matcher *m, uint32_t entry, struct match_result *r)
-{
-	(void)m, (void)entry;
-	memset(r, 0, sizeof(*r));
-}
-
 static const time_t NOW = 1764583200;	/* 2025-12-01T10:00:00Z */
 
 static void
