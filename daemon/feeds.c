@@ -22,6 +22,8 @@ struct feed_rt {
 	time_t installed;
 	time_t last_offer;
 	char last_result[256];
+	int last_verdict;		/* -1: none yet */
+	time_t last_good;
 	struct stat file_st;		/* list_file as last read */
 	bool file_seen;
 };
@@ -109,6 +111,8 @@ feeds_new(struct conf *c, uid_t uid, gid_t gid, struct verr *e)
 	fs->gid = gid;
 	fs->n = c->nfeeds;
 	fs->f = xcalloc(fs->n ? fs->n : 1, sizeof(*fs->f));
+	for (unsigned i = 0; i < fs->n; i++)
+		fs->f[i].last_verdict = -1;
 	fs->guard = guard_new(c->never_block_file, e);
 	if (fs->guard == NULL)
 		goto fail;
@@ -317,6 +321,9 @@ offer_locked(struct feeds *fs, unsigned idx, const uint8_t *buf, size_t len,
 	trust_candidate_free(&cand);
 	trust_unlock(f->tf);
 	note(f, now, "%s", msg);
+	f->last_verdict = (int)v;
+	if (v == TRUST_INSTALL || v == TRUST_UNCHANGED || v == TRUST_EXPIRED)
+		f->last_good = now;
 	return v;
 }
 
@@ -596,9 +603,14 @@ feeds_status(struct feeds *fs, unsigned idx, struct feed_status *out)
 	}
 	out->installed = f->installed;
 	out->last_offer = f->last_offer;
+	out->last_verdict = f->last_verdict;
+	out->last_good = f->last_good;
 	str_copy(out->last_result, f->last_result, sizeof(out->last_result));
 	if (trust_held_list(f->tf, &held, &n, &e) == 0) {
 		out->held = n;
+		for (size_t i = 0; i < n && i < ARRAY_LEN(out->held_serials); i++)
+			str_copy(out->held_serials[i], held[i],
+			    sizeof(out->held_serials[i]));
 		trust_held_free(held, n);
 	}
 	pthread_mutex_unlock(&fs->mtx);

@@ -56,7 +56,10 @@ struct feed_status {
 	size_t url_entries;
 	time_t last_offer;	/* last feeds_offer() */
 	char last_result[256];	/* its outcome, one line */
+	int last_verdict;	/* enum trust_verdict of it; -1: none yet */
+	time_t last_good;	/* last offer that installed or was unchanged */
 	size_t held;		/* held lists waiting for confirmation */
+	char held_serials[8][LIST_SERIAL_MAX + 1];	/* the newest ones */
 };
 
 /* Open the feeds of c (state directories created 0700, chowned to uid/gid
