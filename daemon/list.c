@@ -1,6 +1,7 @@
 /* list.c - parse a verified list with cJSON into struct list. See list.h. */
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,12 +12,72 @@
 #include "norm.h"
 
 /*
- * cJSON allocation hooks. While list_parse() runs on a thread, json_arena
+ * The cJSON tree's memory: a throw-away arena of big chunks straight from
+ * mmap(), advised to use transparent huge pages (the tree of a
+ * million-entry list is ~450 MB: with 4 KiB pages that is ~110,000 page
+ * faults), bump-allocated, unmapped whole after the walk.
+ */
+struct tree_chunk {
+	struct tree_chunk *next;
+	size_t size;
+};
+
+struct tree_mem {
+	struct tree_chunk *head;
+	uint8_t *cur, *end;
+	size_t chunk;		/* size of the next chunk */
+};
+
+#define HUGE_PAGE (2u << 20)
+
+static void *
+tree_alloc(struct tree_mem *t, size_t n)
+{
+	struct tree_chunk *c;
+	size_t size;
+	void *p;
+
+	n = (n + 7) & ~(size_t)7;
+	if ((size_t)(t->end - t->cur) < n) {
+		size = MAX(t->chunk, n + sizeof(*c));
+		size = (size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+
+		c = p;
+		c->next = t->head;
+		c->size = size;
+		t->head = c;
+		t->cur = (uint8_t *)p + ((sizeof(*c) + 7) & ~(size_t)7);
+		t->end = (uint8_t *)p + size;
+		t->chunk = MIN(t->chunk * 2, (size_t)256 << 20);
+	}
+	p = t->cur;
+	t->cur += n;
+	return p;
+}
+
+static void
+tree_free(struct tree_mem *t)
+{
+	struct tree_chunk *c, *next;
+
+	for (c = t->head; c != NULL; c = next) {
+		next = c->next;
+		munmap(c, c->size);
+	}
+	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * cJSON allocation hooks. While list_parse() runs on a thread, json_tree
  * is set there and every cJSON allocation on that thread comes from it;
- * frees are no-ops (the arena is dropped whole). Other threads, and this
+ * frees are no-ops (the tree is dropped whole). Other threads, and this
  * one outside list_parse(), get plain malloc()/free().
  */
-static __thread struct arena *json_arena;
+static __thread struct tree_mem *json_tree;
 static __thread bool json_oom;
 static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 
@@ -25,9 +86,9 @@ json_malloc(size_t n)
 {
 	void *p;
 
-	if (json_arena == NULL)
+	if (json_tree == NULL)
 		return malloc(n);
-	if ((p = arena_alloc(json_arena, n)) == NULL)
+	if ((p = tree_alloc(json_tree, n)) == NULL)
 		json_oom = true;
 	return p;
 }
@@ -35,7 +96,7 @@ json_malloc(size_t n)
 static void
 json_free(void *p)
 {
-	if (json_arena == NULL)
+	if (json_tree == NULL)
 		free(p);
 }
 
@@ -214,11 +275,44 @@ bytes_check(const uint8_t *buf, size_t len, struct verr *e)
 
 /* --- helpers on the cJSON tree ------------------------------------------ */
 
+/* Where the parser is, for messages. Formatted only when a message needs
+ * it: a million entries must not cost a million snprintf() calls. */
+enum where_kind { W_TOP, W_AUTHORITY, W_CATEGORY, W_ENTRY, W_ENTRY_ID };
+
 struct parse {
 	struct list *l;
 	struct verr *e;
-	char where[LIST_ID_MAX * 4 + 64];	/* "entry 12 (id \"e12\")" */
+	enum where_kind kind;
+	size_t idx;			/* W_ENTRY* */
+	const char *name;		/* W_CATEGORY: its id; W_ENTRY_ID: the id */
+	char wbuf[LIST_ID_MAX * 4 + 96];
 };
+
+/* "", "authority: ", "category \"csam\": ", "entry 12 (id \"e12\"): " */
+static const char *
+where(struct parse *p)
+{
+	char id[LIST_ID_MAX * 4 + 1];
+
+	switch (p->kind) {
+	case W_TOP:
+		return "";
+	case W_AUTHORITY:
+		return "authority: ";
+	case W_CATEGORY:
+		snprintf(p->wbuf, sizeof(p->wbuf), "category \"%s\": ", p->name);
+		break;
+	case W_ENTRY:
+		snprintf(p->wbuf, sizeof(p->wbuf), "entry %zu: ", p->idx);
+		break;
+	case W_ENTRY_ID:
+		str_quote(id, sizeof(id), p->name, strlen(p->name));
+		snprintf(p->wbuf, sizeof(p->wbuf), "entry %zu (id \"%s\"): ",
+		    p->idx, id);
+		break;
+	}
+	return p->wbuf;
+}
 
 /* Quote a value for a message: printable, at most 100 bytes shown. */
 static const char *
@@ -254,18 +348,18 @@ static bool
 want_string(struct parse *p, const cJSON *j, const char *field, size_t max)
 {
 	if (j == NULL) {
-		verr_set(p->e, "%smissing required field \"%s\"", p->where, field);
+		verr_set(p->e, "%smissing required field \"%s\"", where(p), field);
 		return false;
 	}
 	if (!cJSON_IsString(j) || j->valuestring == NULL) {
 		verr_set(p->e, "%sfield \"%s\" must be a string, not %s",
-		    p->where, field, json_type(j));
+		    where(p), field, json_type(j));
 		return false;
 	}
 	if (max > 0 && strlen(j->valuestring) > max) {
 		char b[128];
 		verr_set(p->e, "%sfield \"%s\" is longer than %zu bytes: \"%s\"",
-		    p->where, field, max, q(b, sizeof(b), j->valuestring));
+		    where(p), field, max, q(b, sizeof(b), j->valuestring));
 		return false;
 	}
 	return true;
@@ -275,12 +369,12 @@ static bool
 want_object(struct parse *p, const cJSON *j, const char *field)
 {
 	if (j == NULL) {
-		verr_set(p->e, "%smissing required field \"%s\"", p->where, field);
+		verr_set(p->e, "%smissing required field \"%s\"", where(p), field);
 		return false;
 	}
 	if (!cJSON_IsObject(j)) {
 		verr_set(p->e, "%sfield \"%s\" must be an object, not %s",
-		    p->where, field, json_type(j));
+		    where(p), field, json_type(j));
 		return false;
 	}
 	return true;
@@ -323,7 +417,7 @@ parse_text(struct parse *p, const cJSON *j, const char *field,
 	if (j == NULL && !required)
 		return true;
 	if (j == NULL) {
-		verr_set(p->e, "%smissing required field \"%s\"", p->where, field);
+		verr_set(p->e, "%smissing required field \"%s\"", where(p), field);
 		return false;
 	}
 	if (cJSON_IsString(j)) {
@@ -338,14 +432,14 @@ parse_text(struct parse *p, const cJSON *j, const char *field,
 	}
 	if (!cJSON_IsObject(j)) {
 		verr_set(p->e, "%sfield \"%s\" must be a string or an object of "
-		    "strings per language, not %s", p->where, field, json_type(j));
+		    "strings per language, not %s", where(p), field, json_type(j));
 		return false;
 	}
 	cJSON_ArrayForEach(c, j)
 		n++;
 	if (n == 0 || n > LIST_MAX_LANGS) {
 		verr_set(p->e, "%sfield \"%s\" must hold 1 to %d languages, not %u",
-		    p->where, field, LIST_MAX_LANGS, n);
+		    where(p), field, LIST_MAX_LANGS, n);
 		return false;
 	}
 	t->items = arena_alloc(p->l->meta, n * sizeof(*t->items));
@@ -354,12 +448,12 @@ parse_text(struct parse *p, const cJSON *j, const char *field,
 	cJSON_ArrayForEach(c, j) {
 		if (!valid_lang(c->string)) {
 			verr_set(p->e, "%sfield \"%s\": \"%s\" is not a language tag",
-			    p->where, field, q(b, sizeof(b), c->string));
+			    where(p), field, q(b, sizeof(b), c->string));
 			return false;
 		}
 		if (!cJSON_IsString(c) || strlen(c->valuestring) > LIST_TEXT_MAX) {
 			verr_set(p->e, "%sfield \"%s\": language \"%s\" must be a "
-			    "string of at most %d bytes", p->where, field, c->string,
+			    "string of at most %d bytes", where(p), field, c->string,
 			    LIST_TEXT_MAX);
 			return false;
 		}
@@ -414,7 +508,7 @@ no_dup(struct parse *p, const char *dup)
 {
 	if (dup == NULL)
 		return true;
-	verr_set(p->e, "%sfield \"%s\" appears twice", p->where, dup);
+	verr_set(p->e, "%sfield \"%s\" appears twice", where(p), dup);
 	return false;
 }
 
@@ -501,7 +595,7 @@ parse_authority(struct parse *p, const cJSON *a)
 
 	if (!want_object(p, a, "authority"))
 		return false;
-	str_copy(p->where, "authority: ", sizeof(p->where));
+	p->kind = W_AUTHORITY;
 	if (!no_dup(p, pick_fields(a, names, f, 4)) ||
 	    !parse_text(p, f[0], "name", &p->l->authority_name, true) ||
 	    !optional_string(p, f[1], "url", LIST_URL_MAX, &p->l->authority_url) ||
@@ -512,7 +606,7 @@ parse_authority(struct parse *p, const cJSON *a)
 		verr_set(p->e, "authority: field \"name\" is empty");
 		return false;
 	}
-	p->where[0] = '\0';
+	p->kind = W_TOP;
 	return true;
 }
 
@@ -562,7 +656,8 @@ parse_categories(struct parse *p, const cJSON *cats)
 			verr_set(p->e, "categories: \"%s\" appears twice", c->string);
 			return false;
 		}
-		snprintf(p->where, sizeof(p->where), "category \"%s\": ", c->string);
+		p->kind = W_CATEGORY;
+		p->name = c->string;
 		if (!cJSON_IsObject(c)) {
 			verr_set(p->e, "category \"%s\" must be an object, not %s",
 			    c->string, json_type(c));
@@ -577,7 +672,7 @@ parse_categories(struct parse *p, const cJSON *cats)
 		l->cats[l->ncats].canary = strcmp(c->string, "test") == 0;
 		l->ncats++;
 	}
-	p->where[0] = '\0';
+	p->kind = W_TOP;
 	return true;
 }
 
@@ -604,17 +699,17 @@ entry_value(struct parse *p, struct list_entry *le, const char *v)
 	if (le->type != LIST_URL) {
 		if (n > NORM_NAME_MAX) {
 			verr_set(p->e, "%svalue \"%s\" is longer than %d bytes",
-			    p->where, q(b, sizeof(b), v), NORM_NAME_MAX);
+			    where(p), q(b, sizeof(b), v), NORM_NAME_MAX);
 			return false;
 		}
 		if ((r = norm_name(v, n, name)) < 0) {
 			verr_set(p->e, "%svalue \"%s\" is not a valid name",
-			    p->where, q(b, sizeof(b), v));
+			    where(p), q(b, sizeof(b), v));
 			return false;
 		}
 		if (le->type == LIST_DOMAIN && norm_is_ip_literal(name, (size_t)r)) {
 			verr_set(p->e, "%svalue \"%s\" is an IP address: a domain "
-			    "entry needs a name (use a host entry)", p->where,
+			    "entry needs a name (use a host entry)", where(p),
 			    q(b, sizeof(b), v));
 			return false;
 		}
@@ -622,13 +717,13 @@ entry_value(struct parse *p, struct list_entry *le, const char *v)
 		return le->value != NULL || (verr_set(p->e, "out of memory"), false);
 	}
 	if (n > LIST_URL_MAX) {
-		verr_set(p->e, "%svalue \"%s\" is longer than %d bytes", p->where,
+		verr_set(p->e, "%svalue \"%s\" is longer than %d bytes", where(p),
 		    q(b, sizeof(b), v), LIST_URL_MAX);
 		return false;
 	}
 	if (norm_url(v, n, &u) < 0 || u.hostlen == 0 || u.restlen == 0 ||
 	    u.hostlen + u.restlen > LIST_URL_MAX + NORM_NAME_MAX + 2) {
-		verr_set(p->e, "%svalue \"%s\" is not a valid URL", p->where,
+		verr_set(p->e, "%svalue \"%s\" is not a valid URL", where(p),
 		    q(b, sizeof(b), v));
 		return false;
 	}
@@ -657,7 +752,7 @@ entry_type(struct parse *p, struct list_entry *le, const char *t)
 		le->type = LIST_URL;
 	else {
 		verr_set(p->e, "%stype \"%s\" is not domain, host or url",
-		    p->where, q(b, sizeof(b), t));
+		    where(p), q(b, sizeof(b), t));
 		return false;
 	}
 	return true;
@@ -673,7 +768,8 @@ parse_entry(struct parse *p, const cJSON *j, size_t idx, struct list_entry *le,
 	char b[LIST_ID_MAX * 4 + 8];
 	int ci;
 
-	snprintf(p->where, sizeof(p->where), "entry %zu: ", idx);
+	p->kind = W_ENTRY;
+	p->idx = idx;
 	if (!cJSON_IsObject(j)) {
 		verr_set(p->e, "entry %zu: must be an object, not %s", idx, json_type(j));
 		return false;
@@ -686,8 +782,8 @@ parse_entry(struct parse *p, const cJSON *j, size_t idx, struct list_entry *le,
 		    "ASCII without spaces", idx, q(b, sizeof(b), f[E_ID]->valuestring));
 		return false;
 	}
-	str_quote(b, sizeof(b), f[E_ID]->valuestring, strlen(f[E_ID]->valuestring));
-	snprintf(p->where, sizeof(p->where), "entry %zu (id \"%s\"): ", idx, b);
+	p->kind = W_ENTRY_ID;
+	p->name = f[E_ID]->valuestring;
 	if (!no_dup(p, dup) ||
 	    !want_string(p, f[E_TYPE], "type", 0) ||
 	    !want_string(p, f[E_VALUE], "value", 0) ||
@@ -702,7 +798,7 @@ parse_entry(struct parse *p, const cJSON *j, size_t idx, struct list_entry *le,
 	    *lastcat : list_cat_find(l, cat);
 	if (ci < 0) {
 		verr_set(p->e, "%scategory \"%s\" is not defined in \"categories\"",
-		    p->where, q(b, sizeof(b), cat));
+		    where(p), q(b, sizeof(b), cat));
 		return false;
 	}
 	*lastcat = ci;
@@ -726,16 +822,20 @@ hash_str(const char *s)
 
 	for (; *s; s++)
 		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
-	return h ^ (h >> 29);
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93ULL;
+	return h ^ (h >> 32);
 }
 
-/* Refuse duplicate ids: an open-addressing table of entry indexes. */
+/* Refuse duplicate ids: an open-addressing table of (32 bits of hash,
+ * entry index) pairs, so a probe touches an entry only when the hashes
+ * agree. */
 static bool
 check_dup_ids(struct parse *p)
 {
 	struct list *l = p->l;
 	size_t cap = 16, mask;
-	uint32_t *tab;
+	uint64_t *tab;
 	char b[LIST_ID_MAX * 4 + 8];
 
 	while (cap < l->nentries * 2)
@@ -747,17 +847,19 @@ check_dup_ids(struct parse *p)
 	memset(tab, 0xff, cap * sizeof(*tab));
 	for (size_t i = 0; i < l->nentries; i++) {
 		const char *id = l->entries[i].id;
-		size_t s = hash_str(id) & mask;
-		for (; tab[s] != UINT32_MAX; s = (s + 1) & mask) {
-			if (strcmp(l->entries[tab[s]].id, id) != 0)
+		uint64_t h = hash_str(id), tag = h >> 32;
+		size_t s = h & mask;
+		for (; tab[s] != UINT64_MAX; s = (s + 1) & mask) {
+			uint32_t j = (uint32_t)tab[s];
+			if ((tab[s] >> 32) != tag || strcmp(l->entries[j].id, id) != 0)
 				continue;
 			str_quote(b, sizeof(b), id, strlen(id));
 			verr_set(p->e, "entry %zu (id \"%s\"): duplicate id, first "
-			    "used by entry %u", i, b, tab[s]);
+			    "used by entry %u", i, b, j);
 			free(tab);
 			return false;
 		}
-		tab[s] = (uint32_t)i;
+		tab[s] = tag << 32 | i;
 	}
 	free(tab);
 	return true;
@@ -802,7 +904,7 @@ parse_entries(struct parse *p, const cJSON *arr, const struct list_limits *lim)
 		i++;
 	}
 	l->nentries = n;
-	p->where[0] = '\0';
+	p->kind = W_TOP;
 	return check_dup_ids(p);
 }
 
@@ -833,15 +935,15 @@ only_space(const char *s, const char *end)
 }
 
 static cJSON *
-json_parse(const uint8_t *buf, size_t len, struct arena *a, struct verr *e)
+json_parse(const uint8_t *buf, size_t len, struct tree_mem *t, struct verr *e)
 {
 	const char *end = NULL;
 	cJSON *root;
 
-	json_arena = a;
+	json_tree = t;
 	json_oom = false;
 	root = cJSON_ParseWithLengthOpts((const char *)buf, len, &end, 0);
-	json_arena = NULL;
+	json_tree = NULL;
 	if (json_oom) {
 		verr_set(e, "out of memory while parsing JSON");
 		return NULL;
@@ -862,7 +964,8 @@ struct list *
 list_parse(const uint8_t *buf, size_t len, const struct list_limits *lim,
     struct verr *e)
 {
-	struct arena *meta, *tree;
+	struct arena *meta;
+	struct tree_mem tree;
 	struct parse p;
 	struct list *l;
 	cJSON *root;
@@ -886,20 +989,21 @@ list_parse(const uint8_t *buf, size_t len, const struct list_limits *lim,
 	l->meta = meta;
 	l->size = len;
 	l->bulk = arena_new(1 << 20);
-	tree = arena_new(MIN(MAX(len * 2, (size_t)65536), (size_t)64 << 20));
-	if (l->bulk == NULL || tree == NULL ||
+	if (l->bulk == NULL ||
 	    EVP_Digest(buf, len, l->digest, NULL, EVP_sha256(), NULL) != 1) {
 		verr_set(e, "out of memory");
-		arena_free(tree);
 		list_free(l);
 		return NULL;
 	}
-	root = json_parse(buf, len, tree, e);
+	/* the tree takes ~6 bytes per byte of a typical list */
+	memset(&tree, 0, sizeof(tree));
+	tree.chunk = MIN(MAX(len * 6, (size_t)256 << 10), (size_t)64 << 20);
+	root = json_parse(buf, len, &tree, e);
 	memset(&p, 0, sizeof(p));
 	p.l = l;
 	p.e = e;
 	ok = root != NULL && parse_tree(&p, root, lim);
-	arena_free(tree);
+	tree_free(&tree);
 	if (!ok) {
 		list_free(l);
 		return NULL;
