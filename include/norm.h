@@ -13,8 +13,8 @@
  *
  * URLs: the scheme (http, https or none) is dropped, the host canonicalised
  * as a name (or an IPv4 literal, or an IPv6 literal in brackets, compressed
- * lowercase), the port kept only when not the default (80, or 443 for
- * https), the fragment dropped, percent-encodings of unreserved characters
+ * lowercase), the port kept only when it is neither 80 nor 443 (the scheme
+ * is ignored for matching, so both count as default), the fragment dropped, percent-encodings of unreserved characters
  * decoded and all other escapes uppercased, bytes that may not appear
  * literally percent-encoded, dot segments removed (RFC 3986 5.2.4), runs of
  * '/' collapsed, an empty path made "/". The query keeps its bytes after the

@@ -25,9 +25,13 @@ for bin in "$@"; do
 			rc=1
 		fi
 	else
+		# New inputs go to a scratch corpus in build/; the committed seeds
+		# stay small (merge interesting ones back by hand with -merge=1).
+		work=build/fuzz/work-${name#fuzz_}
+		mkdir -p "$work"
 		echo "$name: fuzzing for ${seconds}s"
 		"$bin" -max_total_time="$seconds" -artifact_prefix=tests/fuzz/artifacts/ \
-			-print_final_stats=1 "$corpus" 2>&1 | grep -E 'stat::number_of_executed_units|stat::new_units_added|ERROR|SUMMARY' || true
+			-print_final_stats=1 "$work" "$corpus" 2>&1 | grep -E 'stat::number_of_executed_units|stat::new_units_added|ERROR|SUMMARY' || true
 		[ "${PIPESTATUS[0]}" = 0 ] || rc=1
 	fi
 	n=$((n + 1))

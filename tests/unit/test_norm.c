@@ -1,0 +1,270 @@
+/* test_norm.c - the canonical form of names and URLs, table-driven. The same
+ * functions serve list values and traffic, so each row is a promise that a
+ * list entry written one way matches traffic written another way. */
+#include "unit.h"
+
+#include "norm.h"
+
+struct name_case {
+	const char *in;
+	const char *want;	/* NULL: must be refused */
+};
+
+static const struct name_case names[] = {
+	{"Example.COM", "example.com"},
+	{"example.com.", "example.com"},
+	{"EXAMPLE.com.", "example.com"},
+	{"_dmarc.Example.com", "_dmarc.example.com"},
+	{"a-b.example", "a-b.example"},
+	{"x", "x"},
+	{"192.0.2.1", "192.0.2.1"},
+	/* IDN: the Unicode form and the punycode form meet */
+	{"b\xc3\xbc" "cher.example", "xn--bcher-kva.example"},
+	{"B\xc3\x9c" "CHER.example", "xn--bcher-kva.example"},
+	{"XN--BCHER-KVA.example", "xn--bcher-kva.example"},
+	{"\xe4\xbe\x8b\xe3\x81\x88.\xe3\x83\x86\xe3\x82\xb9\xe3\x83\x88",
+	    "xn--r8jz45g.xn--zckzah"},
+	/* non-transitional: sharp s stays (as browsers do now) */
+	{"fa\xc3\x9f.example", "xn--fa-hia.example"},
+	/* refused */
+	{"", NULL},
+	{".", NULL},
+	{"..", NULL},
+	{"a..b", NULL},
+	{".a", NULL},
+	{"a.b..", NULL},
+	{"exa mple.com", NULL},
+	{"exa/mple.com", NULL},
+	{"exa*mple.com", NULL},
+	{"\xff\xfe.example", NULL},
+	{"a.b\x01", NULL},
+};
+
+static void
+test_names(void **state)
+{
+	char out[NORM_NAME_MAX + 1];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int n = norm_name(names[i].in, strlen(names[i].in), out);
+		if (names[i].want == NULL) {
+			if (n >= 0)
+				fail_msg("row %zu: `%s' accepted as `%s'", i,
+				    names[i].in, out);
+			continue;
+		}
+		if (n < 0)
+			fail_msg("row %zu: `%s' refused", i, names[i].in);
+		assert_string_equal(out, names[i].want);
+		assert_int_equal(n, strlen(names[i].want));
+	}
+}
+
+static void
+test_name_lengths(void **state)
+{
+	char in[600], out[NORM_NAME_MAX + 1];
+	size_t n;
+
+	(void)state;
+	/* a 63-byte label is fine, 64 is not */
+	memset(in, 'a', 63);
+	memcpy(in + 63, ".example", 9);
+	assert_int_equal(norm_name(in, strlen(in), out), 63 + 8);
+	memset(in, 'a', 64);
+	memcpy(in + 64, ".example", 9);
+	assert_int_equal(norm_name(in, strlen(in), out), -1);
+	/* 253 bytes total is fine (with or without the trailing dot), 254 not */
+	for (n = 0; n < 253; n++)
+		in[n] = (n % 50 == 49) ? '.' : 'b';
+	assert_int_equal(norm_name(in, 253, out), 253);
+	in[253] = '.';
+	assert_int_equal(norm_name(in, 254, out), 253);
+	in[253] = 'c';
+	assert_int_equal(norm_name(in, 254, out), -1);
+}
+
+static void
+test_name_raw(void **state)
+{
+	char out[NORM_NAME_MAX + 1], in[400];
+
+	(void)state;
+	assert_int_equal(norm_name_raw("Ex*Mple.COM.", 12, out), 11);
+	assert_string_equal(out, "ex*mple.com");
+	memset(in, 'A', sizeof(in));
+	assert_int_equal(norm_name_raw(in, sizeof(in), out), NORM_NAME_MAX);
+	assert_int_equal(out[0], 'a');
+	assert_int_equal(out[NORM_NAME_MAX], '\0');
+}
+
+static void
+test_ip_literal(void **state)
+{
+	(void)state;
+	assert_true(norm_is_ip_literal("192.0.2.1", 9));
+	assert_true(norm_is_ip_literal("2001:db8::1", 11));
+	assert_true(norm_is_ip_literal("[2001:db8::1]", 13));
+	assert_false(norm_is_ip_literal("example.com", 11));
+	assert_false(norm_is_ip_literal("192.0.2", 7));
+}
+
+struct url_case {
+	const char *in;
+	const char *host;	/* NULL: refused */
+	const char *rest;
+	int has_query;
+};
+
+static const struct url_case urls[] = {
+	{"http://share.example/u/123/", "share.example", "/u/123/", 0},
+	{"https://share.example/u/123/", "share.example", "/u/123/", 0},
+	{"share.example/u/123/", "share.example", "/u/123/", 0},
+	{"HTTP://Share.EXAMPLE/U/123", "share.example", "/U/123", 0},
+	{"share.example", "share.example", "/", 0},
+	{"share.example?", "share.example", "/", 0},
+	{"http://share.example:80/a", "share.example", "/a", 0},
+	{"https://share.example:443/a", "share.example", "/a", 0},
+	{"http://share.example:8080/a", "share.example", ":8080/a", 0},
+	{"http://share.example:/a", "share.example", "/a", 0},
+	{"http://share.example./a", "share.example", "/a", 0},
+	{"http://user:pw@share.example/a", "share.example", "/a", 0},
+	{"http://share.example/a#frag", "share.example", "/a", 0},
+	{"http://share.example/a?x=1#frag", "share.example", "/a?x=1", 1},
+	/* percent-encoding: unreserved decoded, others uppercased */
+	{"http://h.example/%7euser/%41%2f%2a", "h.example", "/~user/A%2F%2A", 0},
+	{"http://h.example/a%2fb", "h.example", "/a%2Fb", 0},
+	{"http://h.example/a b\"<>", "h.example", "/a%20b%22%3C%3E", 0},
+	{"http://h.example/caf\xc3\xa9", "h.example", "/caf%C3%A9", 0},
+	{"http://h.example/100%", "h.example", "/100%25", 0},
+	{"http://h.example/%zz", "h.example", "/%25zz", 0},
+	{"http://h.example/?q=%41%20b&c=d/e?f", "h.example", "/?q=A%20b&c=d/e?f", 1},
+	/* dot segments (RFC 3986 5.2.4) and repeated slashes */
+	{"http://h.example/a/b/c/./../../g", "h.example", "/a/g", 0},
+	{"http://h.example/a/./b/", "h.example", "/a/b/", 0},
+	{"http://h.example/a/..", "h.example", "/", 0},
+	{"http://h.example/a/b/..", "h.example", "/a/", 0},
+	{"http://h.example/../../x", "h.example", "/x", 0},
+	{"http://h.example/%2e%2E/x", "h.example", "/x", 0},
+	{"http://h.example//a///b//", "h.example", "/a/b/", 0},
+	{"http://h.example/a/.hidden/..b", "h.example", "/a/.hidden/..b", 0},
+	/* IP literals */
+	{"http://192.0.2.7/x", "192.0.2.7", "/x", 0},
+	{"http://[2001:DB8:0:0::1]:8080/x", "[2001:db8::1]", ":8080/x", 0},
+	{"http://[2001:db8::1]/x", "[2001:db8::1]", "/x", 0},
+	/* IDN host */
+	{"http://b\xc3\xbc" "cher.example/x", "xn--bcher-kva.example", "/x", 0},
+	/* refused */
+	{"ftp://h.example/x", NULL, NULL, 0},
+	{"http:///x", NULL, NULL, 0},
+	{"http://h.example:99999/x", NULL, NULL, 0},
+	{"http://h.example:8o/x", NULL, NULL, 0},
+	{"http://[2001:db8::zz]/x", NULL, NULL, 0},
+	{"http://[2001:db8::1/x", NULL, NULL, 0},
+	{"http://a..b/x", NULL, NULL, 0},
+	{"", NULL, NULL, 0},
+};
+
+static void
+test_urls(void **state)
+{
+	struct norm_url u;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		int rc = norm_url(urls[i].in, strlen(urls[i].in), &u);
+		if (urls[i].host == NULL) {
+			if (rc == 0)
+				fail_msg("row %zu: `%s' accepted as %s %s", i,
+				    urls[i].in, u.host, u.rest);
+			continue;
+		}
+		if (rc != 0)
+			fail_msg("row %zu: `%s' refused", i, urls[i].in);
+		assert_string_equal(u.host, urls[i].host);
+		assert_int_equal(u.hostlen, strlen(urls[i].host));
+		assert_string_equal(u.rest, urls[i].rest);
+		assert_int_equal(u.restlen, strlen(urls[i].rest));
+		assert_int_equal(u.has_query, urls[i].has_query);
+		if (u.has_query)
+			assert_int_equal(u.rest[u.pathend], '?');
+		else
+			assert_int_equal(u.pathend, u.restlen);
+	}
+}
+
+struct http_case {
+	const char *host;	/* Host header value, NULL if absent */
+	const char *target;
+	const char *want_host;	/* NULL: refused */
+	const char *want_rest;
+};
+
+static const struct http_case reqs[] = {
+	{"share.example", "/u/123/", "share.example", "/u/123/"},
+	{"  Share.Example\t", "/u/123/", "share.example", "/u/123/"},
+	{"SHARE.example.:80", "/u/123/x", "share.example", "/u/123/x"},
+	{"share.example:8080", "/a", "share.example", ":8080/a"},
+	{"share.example", "/a/../u/%31%323/", "share.example", "/u/123/"},
+	/* absolute form: its authority wins over Host (RFC 9112 3.2.2) */
+	{"other.example", "http://Share.Example/u/123/", "share.example", "/u/123/"},
+	{NULL, "http://share.example/u/123/", "share.example", "/u/123/"},
+	{"share.example", "*", "share.example", "/"},
+	{"[2001:db8::2]", "/x", "[2001:db8::2]", "/x"},
+	{NULL, "/u/123/", NULL, NULL},
+	{"", "/u/123/", NULL, NULL},
+	{"share.example", "share.example:443", NULL, NULL},
+	{"bad host", "/", NULL, NULL},
+};
+
+static void
+test_http(void **state)
+{
+	struct norm_url u;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		const struct http_case *c = &reqs[i];
+		int rc = norm_http(c->host, c->host ? strlen(c->host) : 0,
+		    c->target, strlen(c->target), &u);
+		if (c->want_host == NULL) {
+			if (rc == 0)
+				fail_msg("row %zu accepted as %s %s", i, u.host, u.rest);
+			continue;
+		}
+		if (rc != 0)
+			fail_msg("row %zu refused", i);
+		assert_string_equal(u.host, c->want_host);
+		assert_string_equal(u.rest, c->want_rest);
+	}
+}
+
+/* A URL written in a list and the same URL as traffic sends it canonicalise
+ * to the same bytes. */
+static void
+test_list_meets_traffic(void **state)
+{
+	struct norm_url a, b;
+
+	(void)state;
+	assert_int_equal(norm_url("https://Share.example:443/u/%7E123/./x/", 39, &a), 0);
+	assert_int_equal(norm_http("share.EXAMPLE", 13, "/u//~123/x/", 11, &b), 0);
+	assert_string_equal(a.host, b.host);
+	assert_string_equal(a.rest, b.rest);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_name_lengths),
+		cmocka_unit_test(test_name_raw),
+		cmocka_unit_test(test_ip_literal),
+		cmocka_unit_test(test_urls),
+		cmocka_unit_test(test_http),
+		cmocka_unit_test(test_list_meets_traffic),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
