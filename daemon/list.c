@@ -71,6 +71,24 @@ tree_free(struct tree_mem *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* Drop everything allocated, keeping the oldest chunk for reuse. */
+static void
+tree_reset(struct tree_mem *t)
+{
+	struct tree_chunk *c = t->head, *next;
+
+	if (c == NULL)
+		return;
+	while (c->next != NULL) {
+		next = c->next;
+		munmap(c, c->size);
+		c = next;
+	}
+	t->head = c;
+	t->cur = (uint8_t *)c + ((sizeof(*c) + 7) & ~(size_t)7);
+	t->end = (uint8_t *)c + c->size;
+}
+
 /*
  * cJSON allocation hooks. While list_parse() runs on a thread, json_tree
  * is set there and every cJSON allocation on that thread comes from it;
@@ -160,6 +178,7 @@ list_drop_entries(struct list *l)
 	if (l == NULL)
 		return;
 	arena_free(l->bulk);
+	free(l->entries);
 	l->bulk = NULL;
 	l->entries = NULL;
 }
@@ -172,6 +191,7 @@ list_free(struct list *l)
 	if (l == NULL)
 		return;
 	arena_free(l->bulk);
+	free(l->entries);
 	meta = l->meta;		/* the struct itself lives in meta */
 	arena_free(meta);
 }
@@ -285,6 +305,7 @@ struct parse {
 	enum where_kind kind;
 	size_t idx;			/* W_ENTRY* */
 	const char *name;		/* W_CATEGORY: its id; W_ENTRY_ID: the id */
+	size_t cap;			/* entries allocated */
 	char wbuf[LIST_ID_MAX * 4 + 96];
 };
 
@@ -865,99 +886,242 @@ check_dup_ids(struct parse *p)
 	return true;
 }
 
+/* Add one entry (the cJSON tree of one element of "entries"). */
 static bool
-parse_entries(struct parse *p, const cJSON *arr, const struct list_limits *lim)
+add_entry(struct parse *p, const cJSON *j, int *lastcat)
 {
 	struct list *l = p->l;
-	const cJSON *c;
-	size_t n = 0, i = 0;
-	int lastcat = -1;
+	struct list_entry *le;
 
-	if (arr == NULL) {
-		verr_set(p->e, "missing required field \"entries\"");
+	if (l->nentries == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 1024;
+		struct list_entry *ne = realloc(l->entries, cap * sizeof(*ne));
+		if (ne == NULL)
+			return verr_set(p->e, "out of memory"), false;
+		l->entries = ne;
+		p->cap = cap;
+	}
+	le = &l->entries[l->nentries];
+	if (!parse_entry(p, j, l->nentries, le, lastcat))
+		return false;
+	l->nentries++;
+	l->count[le->type]++;
+	if (l->cats[le->cat].canary)
+		l->ncanaries++;
+	if (le->flags & LIST_ENTRY_HTTPS)
+		l->nurl_https++;
+	return true;
+}
+
+/*
+ * The scanner. cJSON parses every value; this only walks the structure
+ * around them - the top-level object and the "entries" array - so that
+ * each entry is parsed into a small tree that is dropped right after it
+ * is copied: the tree of a whole 10M-entry list would take ~5 GB, the
+ * tree of one entry a few hundred bytes, in cache.
+ */
+struct scan {
+	const char *start, *p, *end;
+	struct parse *ps;
+	struct tree_mem top;	/* the top-level values other than entries */
+	struct tree_mem elem;	/* one entry (or one unknown field) at a time */
+};
+
+static void
+scan_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' ||
+	    *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static bool
+scan_error(struct scan *s, const char *what)
+{
+	size_t off = (size_t)(s->p - s->start);
+
+	verr_set(s->ps->e, "line %zu: not valid JSON at byte %zu: %s",
+	    line_of((const uint8_t *)s->start, off), off, what);
+	return false;
+}
+
+/* One JSON value at s->p, parsed by cJSON into t; s->p moves past it. */
+static cJSON *
+scan_value(struct scan *s, struct tree_mem *t)
+{
+	const char *vend = NULL;
+	cJSON *v;
+
+	/* cJSON would skip a byte order mark at the start of its buffer */
+	if (s->p == s->end || (unsigned char)*s->p == 0xef) {
+		scan_error(s, "expected a value");
+		return NULL;
+	}
+	json_tree = t;
+	json_oom = false;
+	v = cJSON_ParseWithLengthOpts(s->p, (size_t)(s->end - s->p), &vend, 0);
+	json_tree = NULL;
+	if (json_oom) {
+		verr_set(s->ps->e, "out of memory while parsing JSON");
+		return NULL;
+	}
+	if (vend != NULL && vend >= s->p && vend <= s->end)
+		s->p = vend;
+	if (v == NULL)
+		scan_error(s, "cJSON cannot parse this value (or it nests "
+		    "deeper than 1000)");
+	return v;
+}
+
+static bool
+scan_char(struct scan *s, char c)
+{
+	scan_ws(s);
+	if (s->p < s->end && *s->p == c) {
+		s->p++;
+		return true;
+	}
+	return false;
+}
+
+/* The entries array at s->p. With keep, every element becomes an entry;
+ * without, elements are only parsed and counted (to skip the array, or
+ * to count how far past list_max_entries a list goes). */
+static bool
+scan_entries(struct scan *s, bool keep, const struct list_limits *lim)
+{
+	struct parse *p = s->ps;
+	size_t n = 0;
+	int lastcat = -1;
+	cJSON *v;
+
+	scan_ws(s);
+	if (s->p == s->end || *s->p != '[') {
+		if ((v = scan_value(s, &s->elem)) != NULL)
+			verr_set(p->e, "field \"entries\" must be an array, not %s",
+			    json_type(v));
 		return false;
 	}
-	if (!cJSON_IsArray(arr)) {
-		verr_set(p->e, "field \"entries\" must be an array, not %s",
-		    json_type(arr));
-		return false;
-	}
-	cJSON_ArrayForEach(c, arr)
+	s->p++;
+	if (scan_char(s, ']'))
+		return true;
+	for (;;) {
+		scan_ws(s);
+		tree_reset(&s->elem);
+		if ((v = scan_value(s, &s->elem)) == NULL)
+			return false;
+		if (keep && n == lim->max_entries)
+			keep = false;	/* count the rest for the message */
+		if (keep && !add_entry(p, v, &lastcat))
+			return false;
 		n++;
-	if (n > lim->max_entries || n > UINT32_MAX - 1) {
+		if (scan_char(s, ','))
+			continue;
+		if (scan_char(s, ']'))
+			break;
+		return scan_error(s, "expected `,' or `]' in \"entries\"");
+	}
+	if (n > lim->max_entries) {
 		verr_set(p->e, "%zu entries, more than list_max_entries (%llu)",
 		    n, (unsigned long long)lim->max_entries);
 		return false;
 	}
-	l->entries = arena_alloc(l->bulk, (n ? n : 1) * sizeof(*l->entries));
-	if (l->entries == NULL)
-		return verr_set(p->e, "out of memory"), false;
-	cJSON_ArrayForEach(c, arr) {
-		struct list_entry *le = &l->entries[i];
-		if (!parse_entry(p, c, i, le, &lastcat))
-			return false;
-		l->count[le->type]++;
-		if (l->cats[le->cat].canary)
-			l->ncanaries++;
-		if (le->flags & LIST_ENTRY_HTTPS)
-			l->nurl_https++;
-		i++;
-	}
-	l->nentries = n;
-	p->kind = W_TOP;
-	return check_dup_ids(p);
-}
-
-static bool
-parse_tree(struct parse *p, const cJSON *root, const struct list_limits *lim)
-{
-	const cJSON *f[F_NFIELDS];
-
-	if (!cJSON_IsObject(root)) {
-		verr_set(p->e, "the list is %s, not a JSON object", json_type(root));
-		return false;
-	}
-	return no_dup(p, pick_fields(root, top_fields, f, F_NFIELDS)) &&
-	    parse_header(p, f) &&
-	    parse_authority(p, f[F_AUTHORITY]) &&
-	    parse_categories(p, f[F_CATEGORIES]) &&
-	    parse_entries(p, f[F_ENTRIES], lim);
-}
-
-/* cJSON only stops at the end of the first value: the rest must be space. */
-static bool
-only_space(const char *s, const char *end)
-{
-	for (; s < end; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-			return false;
 	return true;
 }
 
-static cJSON *
-json_parse(const uint8_t *buf, size_t len, struct tree_mem *t, struct verr *e)
+static int
+top_field(const char *name)
 {
-	const char *end = NULL;
-	cJSON *root;
+	for (int i = 0; i < F_NFIELDS; i++)
+		if (strcmp(name, top_fields[i]) == 0)
+			return i;
+	return -1;
+}
 
-	json_tree = t;
-	json_oom = false;
-	root = cJSON_ParseWithLengthOpts((const char *)buf, len, &end, 0);
-	json_tree = NULL;
-	if (json_oom) {
-		verr_set(e, "out of memory while parsing JSON");
-		return NULL;
+/* The top-level object. "entries" is streamed in place when the
+ * categories came first (the usual order), else skipped and remembered. */
+static bool
+scan_top(struct scan *s, const cJSON **f, const char **entries_at,
+    bool *cats_done, const struct list_limits *lim)
+{
+	struct parse *p = s->ps;
+	cJSON *k, *v;
+	int i;
+
+	memset(f, 0, F_NFIELDS * sizeof(*f));
+	scan_ws(s);
+	if (s->p == s->end || *s->p != '{') {
+		if ((v = scan_value(s, &s->elem)) != NULL)
+			verr_set(p->e, "the list is %s, not a JSON object",
+			    json_type(v));
+		return false;
 	}
-	if (root == NULL || !only_space(end, (const char *)buf + len)) {
-		size_t off = end ? (size_t)(end - (const char *)buf) : 0;
-		if (off > len)
-			off = len;
-		verr_set(e, "line %zu: %s at byte %zu", line_of(buf, off),
-		    root == NULL ? "not valid JSON (or nested deeper than 1000)" :
-		    "data after the JSON object", off);
-		return NULL;
+	s->p++;
+	for (bool first = true;; first = false) {
+		if (first && scan_char(s, '}'))
+			break;		/* {} */
+		scan_ws(s);
+		if ((k = scan_value(s, &s->top)) == NULL)
+			return false;
+		if (!cJSON_IsString(k))
+			return scan_error(s, "expected a field name (a string)");
+		if (!scan_char(s, ':'))
+			return scan_error(s, "expected `:'");
+		scan_ws(s);
+		i = top_field(k->valuestring);
+		if (i >= 0 && (f[i] != NULL || (i == F_ENTRIES && *entries_at)))
+			return no_dup(p, top_fields[i]);
+		if (i == F_ENTRIES) {
+			*entries_at = s->p;
+			if (f[F_CATEGORIES] != NULL) {
+				if (!parse_categories(p, f[F_CATEGORIES]))
+					return false;
+				*cats_done = true;
+			}
+			if (!scan_entries(s, *cats_done, lim))
+				return false;
+		} else {
+			if (i < 0)
+				tree_reset(&s->elem);
+			if ((v = scan_value(s, i < 0 ? &s->elem : &s->top)) == NULL)
+				return false;
+			if (i >= 0)
+				f[i] = v;
+		}
+		if (scan_char(s, ','))
+			continue;
+		if (scan_char(s, '}'))
+			break;
+		return scan_error(s, "expected `,' or `}'");
 	}
-	return root;
+	scan_ws(s);
+	return s->p == s->end || scan_error(s, "data after the JSON object");
+}
+
+static bool
+parse_doc(struct scan *s, const struct list_limits *lim)
+{
+	struct parse *p = s->ps;
+	const cJSON *f[F_NFIELDS];
+	const char *entries_at = NULL;
+	bool cats_done = false;
+
+	if (!scan_top(s, f, &entries_at, &cats_done, lim) ||
+	    !parse_header(p, f) || !parse_authority(p, f[F_AUTHORITY]))
+		return false;
+	if (!cats_done && !parse_categories(p, f[F_CATEGORIES]))
+		return false;
+	if (entries_at == NULL) {
+		verr_set(p->e, "missing required field \"entries\"");
+		return false;
+	}
+	if (!cats_done) {	/* entries came before categories */
+		s->p = entries_at;
+		if (!scan_entries(s, true, lim))
+			return false;
+	}
+	p->kind = W_TOP;
+	return check_dup_ids(p);
 }
 
 struct list *
@@ -965,10 +1129,9 @@ list_parse(const uint8_t *buf, size_t len, const struct list_limits *lim,
     struct verr *e)
 {
 	struct arena *meta;
-	struct tree_mem tree;
 	struct parse p;
+	struct scan s;
 	struct list *l;
-	cJSON *root;
 	bool ok;
 
 	list_init();
@@ -995,16 +1158,24 @@ list_parse(const uint8_t *buf, size_t len, const struct list_limits *lim,
 		list_free(l);
 		return NULL;
 	}
-	/* the tree takes ~6 bytes per byte of a typical list */
-	memset(&tree, 0, sizeof(tree));
-	tree.chunk = MIN(MAX(len * 6, (size_t)256 << 10), (size_t)64 << 20);
-	root = json_parse(buf, len, &tree, e);
 	memset(&p, 0, sizeof(p));
 	p.l = l;
 	p.e = e;
-	ok = root != NULL && parse_tree(&p, root, lim);
-	tree_free(&tree);
+	memset(&s, 0, sizeof(s));
+	s.start = s.p = (const char *)buf;
+	s.end = (const char *)buf + len;
+	s.ps = &p;
+	s.top.chunk = 64 << 10;
+	s.elem.chunk = 256 << 10;
+	ok = parse_doc(&s, lim);
+	tree_free(&s.top);
+	tree_free(&s.elem);
 	if (!ok) {
+		list_free(l);
+		return NULL;
+	}
+	if (l->entries == NULL && (l->entries = malloc(sizeof(*l->entries))) == NULL) {
+		verr_set(e, "out of memory");
 		list_free(l);
 		return NULL;
 	}
