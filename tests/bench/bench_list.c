@@ -153,7 +153,8 @@ run(const char *dir, size_t n)
 	printf("%10zu %8.1f %7.3f %7.3f %7.3f %7.3f %7.3f %7.3f %8ld %9.1f\n", n,
 	    (double)len / 1e6, t_read, t_verify, t_parse, t_guard,
 	    t_verify + t_parse + t_guard, wall, peak_rss_mb(),
-	    (double)(arena_used(l->bulk) + arena_used(l->meta)) / 1e6);
+	    (double)(arena_used(l->bulk) + arena_used(l->meta) +
+	    l->nentries * sizeof(*l->entries)) / 1e6);
 	list_free(l);
 	guard_free(g);
 	free(buf);

@@ -1,6 +1,12 @@
 /*
- * fuzz_list.c - the list parser (UTF-8 and NUL checks, cJSON with the
- * arena hooks, every field) and the guardrails on whatever it accepts.
+ * fuzz_list.c - the list parser (UTF-8 and NUL checks, the structural
+ * scanner with cJSON per value and the arena hooks, every field) and the
+ * guardrails on whatever it accepts.
+ *
+ * Oracle: a document list_parse() accepts must also be one JSON value for
+ * cJSON parsing it whole (the scanner must never accept what JSON does
+ * not), unless it nests near cJSON's depth limit, which the scanner
+ * counts per entry.
  */
 #include "../../daemon/list.c"
 
@@ -9,6 +15,15 @@
 #include "guard.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bool
+only_ws(const char *s, const char *end)
+{
+	for (; s < end; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			return false;
+	return true;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -28,6 +43,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	l = list_parse(data, size, &lim, &e);
 	if (l == NULL)
 		return 0;
+	{
+		const char *end = NULL;
+		size_t opens = 0;
+		cJSON *whole;
+
+		for (size_t i = 0; i < size; i++)
+			opens += data[i] == '[' || data[i] == '{';
+		whole = cJSON_ParseWithLengthOpts((const char *)data, size, &end, 0);
+		if (opens < 900 && (whole == NULL ||
+		    !only_ws(end, (const char *)data + size)))
+			abort();
+		cJSON_Delete(whole);
+	}
 	/* what the rest of veto reads must be there and consistent */
 	if (l->nentries != l->count[LIST_DOMAIN] + l->count[LIST_HOST] +
 	    l->count[LIST_URL])
