@@ -859,7 +859,7 @@ check_dup_ids(struct parse *p)
 	uint64_t *tab;
 	char b[LIST_ID_MAX * 4 + 8];
 
-	while (cap < l->nentries * 2)
+	while (cap < l->nentries + l->nentries / 2)	/* load <= 2/3 */
 		cap <<= 1;
 	mask = cap - 1;
 	tab = malloc(cap * sizeof(*tab));
@@ -1173,6 +1173,12 @@ list_parse(const uint8_t *buf, size_t len, const struct list_limits *lim,
 	if (!ok) {
 		list_free(l);
 		return NULL;
+	}
+	if (l->nentries < p.cap) {	/* give back the slack of doubling */
+		struct list_entry *ne = realloc(l->entries,
+		    MAX(l->nentries, (size_t)1) * sizeof(*ne));
+		if (ne != NULL)
+			l->entries = ne;
 	}
 	if (l->entries == NULL && (l->entries = malloc(sizeof(*l->entries))) == NULL) {
 		verr_set(e, "out of memory");
