@@ -1,7 +1,7 @@
 /* list.c - parse a verified list with cJSON into struct list. See list.h. */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,23 +12,23 @@
 #include "norm.h"
 
 /*
- * The cJSON tree's memory: a throw-away arena of big chunks straight from
- * mmap(), advised to use transparent huge pages (the tree of a
- * million-entry list is ~450 MB: with 4 KiB pages that is ~110,000 page
- * faults), bump-allocated, unmapped whole after the walk.
+ * cJSON's memory: a throw-away arena of chunks, bump-allocated. The scanner
+ * resets the entry arena before each entry, so one entry's tree (a few
+ * hundred bytes) is built in the same cache-warm chunk every time and a
+ * 10M-entry list never has more than one entry's tree alive. A value
+ * larger than a chunk gets a chunk of its own, dropped at the next reset.
  */
 struct tree_chunk {
 	struct tree_chunk *next;
 	size_t size;
+	max_align_t data[];
 };
 
 struct tree_mem {
-	struct tree_chunk *head;
+	struct tree_chunk *head;	/* newest first; the oldest is kept */
 	uint8_t *cur, *end;
-	size_t chunk;		/* size of the next chunk */
+	size_t chunk;			/* usable bytes of a normal chunk */
 };
-
-#define HUGE_PAGE (2u << 20)
 
 static void *
 tree_alloc(struct tree_mem *t, size_t n)
@@ -39,20 +39,14 @@ tree_alloc(struct tree_mem *t, size_t n)
 
 	n = (n + 7) & ~(size_t)7;
 	if ((size_t)(t->end - t->cur) < n) {
-		size = MAX(t->chunk, n + sizeof(*c));
-		size = (size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
+		size = MAX(t->chunk, n);
+		if ((c = malloc(sizeof(*c) + size)) == NULL)
 			return NULL;
-
-		c = p;
 		c->next = t->head;
 		c->size = size;
 		t->head = c;
-		t->cur = (uint8_t *)p + ((sizeof(*c) + 7) & ~(size_t)7);
-		t->end = (uint8_t *)p + size;
-		t->chunk = MIN(t->chunk * 2, (size_t)256 << 20);
+		t->cur = (uint8_t *)c->data;
+		t->end = t->cur + size;
 	}
 	p = t->cur;
 	t->cur += n;
@@ -66,7 +60,7 @@ tree_free(struct tree_mem *t)
 
 	for (c = t->head; c != NULL; c = next) {
 		next = c->next;
-		munmap(c, c->size);
+		free(c);
 	}
 	memset(t, 0, sizeof(*t));
 }
@@ -81,12 +75,12 @@ tree_reset(struct tree_mem *t)
 		return;
 	while (c->next != NULL) {
 		next = c->next;
-		munmap(c, c->size);
+		free(c);
 		c = next;
 	}
 	t->head = c;
-	t->cur = (uint8_t *)c + ((sizeof(*c) + 7) & ~(size_t)7);
-	t->end = (uint8_t *)c + c->size;
+	t->cur = (uint8_t *)c->data;
+	t->end = t->cur + c->size;
 }
 
 /*
