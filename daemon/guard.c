@@ -385,9 +385,11 @@ guard_name(const struct guard *g, const char *name, bool parent_too,
 	size_t n = strlen(name);
 	const struct strset_slot *s;
 
-	if (n == 0 || memchr(name, '.', n) == NULL)
+	if (norm_is_ip_literal(name, n))
+		parent_too = false;	/* an address has no parents */
+	else if (n == 0 || memchr(name, '.', n) == NULL)
 		return GUARD_TLD;
-	if (!norm_is_ip_literal(name, n) && maybe_suffix(g, name, n) &&
+	else if (maybe_suffix(g, name, n) &&
 	    psl_is_public_suffix2(g->psl, name, PSL_TYPE_ANY) == 1)
 		return GUARD_PUBLIC_SUFFIX;
 	if ((s = strset_find(&g->never, name, n)) != NULL ||
