@@ -120,11 +120,61 @@ ascii(const char *s, size_t n)
 	return true;
 }
 
+/* Add a rule body (ASCII) to the prefilter sets. */
+static bool
+prefilter_add(struct guard *g, const char *body, bool wild)
+{
+	if (!strset_add(&g->rules, g->mem, body, strlen(body), NULL))
+		return false;
+	return !wild || strset_add(&g->wild, g->mem, body, strlen(body), NULL);
+}
+
+/* A rule with non-ASCII labels: add its punycode form under every IDNA
+ * flavour libpsl may have used (a superset is harmless: the prefilter
+ * only decides what to ask libpsl). If none converts, names under its TLD
+ * always go to libpsl. */
+static bool
+prefilter_idn(struct guard *g, const char *body, bool wild)
+{
+	static const int flavours[] = {IDN2_NFC_INPUT,
+		IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL,
+		IDN2_NFC_INPUT | IDN2_TRANSITIONAL};
+	const char *dot = strrchr(body, '.'), *tld = dot ? dot + 1 : body;
+	bool any = false;
+	char *out;
+
+	for (size_t i = 0; i < ARRAY_LEN(flavours); i++) {
+		out = NULL;
+		if (idn2_lookup_u8((const uint8_t *)body, (uint8_t **)&out,
+		    flavours[i]) != IDN2_OK)
+			continue;
+		any = true;
+		for (char *p = out; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (!prefilter_add(g, out, wild)) {
+			idn2_free(out);
+			return false;
+		}
+		idn2_free(out);
+	}
+	if (any)
+		return true;
+	if (ascii(tld, strlen(tld)))
+		return strset_add(&g->slow_tld, g->mem, tld, strlen(tld), NULL);
+	out = NULL;
+	if (idn2_lookup_u8((const uint8_t *)tld, (uint8_t **)&out,
+	    IDN2_NFC_INPUT) != IDN2_OK)
+		return false;	/* disables the prefilter */
+	any = strset_add(&g->slow_tld, g->mem, out, strlen(out), NULL);
+	idn2_free(out);
+	return any;
+}
+
 /* One rule of the .dat file into the prefilter sets. */
 static bool
 prefilter_rule(struct guard *g, char *rule)
 {
-	char *body = rule, *dot;
+	char *body = rule;
 	bool wild = false;
 
 	if (*body == '!')
@@ -137,21 +187,9 @@ prefilter_rule(struct guard *g, char *rule)
 		return false;	/* a rule shape libpsl may know and we do not */
 	for (char *p = body; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	if (!ascii(body, strlen(body))) {
-		char *tld = (dot = strrchr(body, '.')) ? dot + 1 : body, *out = NULL;
-		bool ok;
-		if (ascii(tld, strlen(tld)))
-			return strset_add(&g->slow_tld, g->mem, tld, strlen(tld), NULL);
-		if (idn2_lookup_u8((const uint8_t *)tld, (uint8_t **)&out,
-		    IDN2_NFC_INPUT) != IDN2_OK)
-			return false;
-		ok = strset_add(&g->slow_tld, g->mem, out, strlen(out), NULL);
-		idn2_free(out);
-		return ok;
-	}
-	if (!strset_add(&g->rules, g->mem, body, strlen(body), NULL))
-		return false;
-	return !wild || strset_add(&g->wild, g->mem, body, strlen(body), NULL);
+	if (!ascii(body, strlen(body)))
+		return prefilter_idn(g, body, wild);
+	return prefilter_add(g, body, wild);
 }
 
 /* Read the .dat file for the prefilter. Any surprise disables the
@@ -347,9 +385,11 @@ guard_name(const struct guard *g, const char *name, bool parent_too,
 	size_t n = strlen(name);
 	const struct strset_slot *s;
 
-	if (n == 0 || memchr(name, '.', n) == NULL)
+	if (norm_is_ip_literal(name, n))
+		parent_too = false;	/* an address has no parents */
+	else if (n == 0 || memchr(name, '.', n) == NULL)
 		return GUARD_TLD;
-	if (!norm_is_ip_literal(name, n) && maybe_suffix(g, name, n) &&
+	else if (maybe_suffix(g, name, n) &&
 	    psl_is_public_suffix2(g->psl, name, PSL_TYPE_ANY) == 1)
 		return GUARD_PUBLIC_SUFFIX;
 	if ((s = strset_find(&g->never, name, n)) != NULL ||

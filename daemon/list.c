@@ -1,5 +1,6 @@
 /* list.c - parse a verified list with cJSON into struct list. See list.h. */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +12,84 @@
 #include "norm.h"
 
 /*
- * cJSON allocation hooks. While list_parse() runs on a thread, json_arena
+ * cJSON's memory: a throw-away arena of chunks, bump-allocated. The scanner
+ * resets the entry arena before each entry, so one entry's tree (a few
+ * hundred bytes) is built in the same cache-warm chunk every time and a
+ * 10M-entry list never has more than one entry's tree alive. A value
+ * larger than a chunk gets a chunk of its own, dropped at the next reset.
+ */
+struct tree_chunk {
+	struct tree_chunk *next;
+	size_t size;
+	max_align_t data[];
+};
+
+struct tree_mem {
+	struct tree_chunk *head;	/* newest first; the oldest is kept */
+	uint8_t *cur, *end;
+	size_t chunk;			/* usable bytes of a normal chunk */
+};
+
+static void *
+tree_alloc(struct tree_mem *t, size_t n)
+{
+	struct tree_chunk *c;
+	size_t size;
+	void *p;
+
+	n = (n + 7) & ~(size_t)7;
+	if ((size_t)(t->end - t->cur) < n) {
+		size = MAX(t->chunk, n);
+		if ((c = malloc(sizeof(*c) + size)) == NULL)
+			return NULL;
+		c->next = t->head;
+		c->size = size;
+		t->head = c;
+		t->cur = (uint8_t *)c->data;
+		t->end = t->cur + size;
+	}
+	p = t->cur;
+	t->cur += n;
+	return p;
+}
+
+static void
+tree_free(struct tree_mem *t)
+{
+	struct tree_chunk *c, *next;
+
+	for (c = t->head; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	memset(t, 0, sizeof(*t));
+}
+
+/* Drop everything allocated, keeping the oldest chunk for reuse. */
+static void
+tree_reset(struct tree_mem *t)
+{
+	struct tree_chunk *c = t->head, *next;
+
+	if (c == NULL)
+		return;
+	while (c->next != NULL) {
+		next = c->next;
+		free(c);
+		c = next;
+	}
+	t->head = c;
+	t->cur = (uint8_t *)c->data;
+	t->end = t->cur + c->size;
+}
+
+/*
+ * cJSON allocation hooks. While list_parse() runs on a thread, json_tree
  * is set there and every cJSON allocation on that thread comes from it;
- * frees are no-ops (the arena is dropped whole). Other threads, and this
+ * frees are no-ops (the tree is dropped whole). Other threads, and this
  * one outside list_parse(), get plain malloc()/free().
  */
-static __thread struct arena *json_arena;
+static __thread struct tree_mem *json_tree;
 static __thread bool json_oom;
 static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 
@@ -25,9 +98,9 @@ json_malloc(size_t n)
 {
 	void *p;
 
-	if (json_arena == NULL)
+	if (json_tree == NULL)
 		return malloc(n);
-	if ((p = arena_alloc(json_arena, n)) == NULL)
+	if ((p = tree_alloc(json_tree, n)) == NULL)
 		json_oom = true;
 	return p;
 }
@@ -35,7 +108,7 @@ json_malloc(size_t n)
 static void
 json_free(void *p)
 {
-	if (json_arena == NULL)
+	if (json_tree == NULL)
 		free(p);
 }
 
@@ -99,6 +172,7 @@ list_drop_entries(struct list *l)
 	if (l == NULL)
 		return;
 	arena_free(l->bulk);
+	free(l->entries);
 	l->bulk = NULL;
 	l->entries = NULL;
 }
@@ -111,6 +185,7 @@ list_free(struct list *l)
 	if (l == NULL)
 		return;
 	arena_free(l->bulk);
+	free(l->entries);
 	meta = l->meta;		/* the struct itself lives in meta */
 	arena_free(meta);
 }
@@ -214,11 +289,45 @@ bytes_check(const uint8_t *buf, size_t len, struct verr *e)
 
 /* --- helpers on the cJSON tree ------------------------------------------ */
 
+/* Where the parser is, for messages. Formatted only when a message needs
+ * it: a million entries must not cost a million snprintf() calls. */
+enum where_kind { W_TOP, W_AUTHORITY, W_CATEGORY, W_ENTRY, W_ENTRY_ID };
+
 struct parse {
 	struct list *l;
 	struct verr *e;
-	char where[LIST_ID_MAX * 4 + 64];	/* "entry 12 (id \"e12\")" */
+	enum where_kind kind;
+	size_t idx;			/* W_ENTRY* */
+	const char *name;		/* W_CATEGORY: its id; W_ENTRY_ID: the id */
+	size_t cap;			/* entries allocated */
+	char wbuf[LIST_ID_MAX * 4 + 96];
 };
+
+/* "", "authority: ", "category \"csam\": ", "entry 12 (id \"e12\"): " */
+static const char *
+where(struct parse *p)
+{
+	char id[LIST_ID_MAX * 4 + 1];
+
+	switch (p->kind) {
+	case W_TOP:
+		return "";
+	case W_AUTHORITY:
+		return "authority: ";
+	case W_CATEGORY:
+		snprintf(p->wbuf, sizeof(p->wbuf), "category \"%s\": ", p->name);
+		break;
+	case W_ENTRY:
+		snprintf(p->wbuf, sizeof(p->wbuf), "entry %zu: ", p->idx);
+		break;
+	case W_ENTRY_ID:
+		str_quote(id, sizeof(id), p->name, strlen(p->name));
+		snprintf(p->wbuf, sizeof(p->wbuf), "entry %zu (id \"%s\"): ",
+		    p->idx, id);
+		break;
+	}
+	return p->wbuf;
+}
 
 /* Quote a value for a message: printable, at most 100 bytes shown. */
 static const char *
@@ -254,18 +363,18 @@ static bool
 want_string(struct parse *p, const cJSON *j, const char *field, size_t max)
 {
 	if (j == NULL) {
-		verr_set(p->e, "%smissing required field \"%s\"", p->where, field);
+		verr_set(p->e, "%smissing required field \"%s\"", where(p), field);
 		return false;
 	}
 	if (!cJSON_IsString(j) || j->valuestring == NULL) {
 		verr_set(p->e, "%sfield \"%s\" must be a string, not %s",
-		    p->where, field, json_type(j));
+		    where(p), field, json_type(j));
 		return false;
 	}
 	if (max > 0 && strlen(j->valuestring) > max) {
 		char b[128];
 		verr_set(p->e, "%sfield \"%s\" is longer than %zu bytes: \"%s\"",
-		    p->where, field, max, q(b, sizeof(b), j->valuestring));
+		    where(p), field, max, q(b, sizeof(b), j->valuestring));
 		return false;
 	}
 	return true;
@@ -275,12 +384,12 @@ static bool
 want_object(struct parse *p, const cJSON *j, const char *field)
 {
 	if (j == NULL) {
-		verr_set(p->e, "%smissing required field \"%s\"", p->where, field);
+		verr_set(p->e, "%smissing required field \"%s\"", where(p), field);
 		return false;
 	}
 	if (!cJSON_IsObject(j)) {
 		verr_set(p->e, "%sfield \"%s\" must be an object, not %s",
-		    p->where, field, json_type(j));
+		    where(p), field, json_type(j));
 		return false;
 	}
 	return true;
@@ -323,7 +432,7 @@ parse_text(struct parse *p, const cJSON *j, const char *field,
 	if (j == NULL && !required)
 		return true;
 	if (j == NULL) {
-		verr_set(p->e, "%smissing required field \"%s\"", p->where, field);
+		verr_set(p->e, "%smissing required field \"%s\"", where(p), field);
 		return false;
 	}
 	if (cJSON_IsString(j)) {
@@ -338,14 +447,14 @@ parse_text(struct parse *p, const cJSON *j, const char *field,
 	}
 	if (!cJSON_IsObject(j)) {
 		verr_set(p->e, "%sfield \"%s\" must be a string or an object of "
-		    "strings per language, not %s", p->where, field, json_type(j));
+		    "strings per language, not %s", where(p), field, json_type(j));
 		return false;
 	}
 	cJSON_ArrayForEach(c, j)
 		n++;
 	if (n == 0 || n > LIST_MAX_LANGS) {
 		verr_set(p->e, "%sfield \"%s\" must hold 1 to %d languages, not %u",
-		    p->where, field, LIST_MAX_LANGS, n);
+		    where(p), field, LIST_MAX_LANGS, n);
 		return false;
 	}
 	t->items = arena_alloc(p->l->meta, n * sizeof(*t->items));
@@ -354,12 +463,12 @@ parse_text(struct parse *p, const cJSON *j, const char *field,
 	cJSON_ArrayForEach(c, j) {
 		if (!valid_lang(c->string)) {
 			verr_set(p->e, "%sfield \"%s\": \"%s\" is not a language tag",
-			    p->where, field, q(b, sizeof(b), c->string));
+			    where(p), field, q(b, sizeof(b), c->string));
 			return false;
 		}
 		if (!cJSON_IsString(c) || strlen(c->valuestring) > LIST_TEXT_MAX) {
 			verr_set(p->e, "%sfield \"%s\": language \"%s\" must be a "
-			    "string of at most %d bytes", p->where, field, c->string,
+			    "string of at most %d bytes", where(p), field, c->string,
 			    LIST_TEXT_MAX);
 			return false;
 		}
@@ -414,7 +523,7 @@ no_dup(struct parse *p, const char *dup)
 {
 	if (dup == NULL)
 		return true;
-	verr_set(p->e, "%sfield \"%s\" appears twice", p->where, dup);
+	verr_set(p->e, "%sfield \"%s\" appears twice", where(p), dup);
 	return false;
 }
 
@@ -501,7 +610,7 @@ parse_authority(struct parse *p, const cJSON *a)
 
 	if (!want_object(p, a, "authority"))
 		return false;
-	str_copy(p->where, "authority: ", sizeof(p->where));
+	p->kind = W_AUTHORITY;
 	if (!no_dup(p, pick_fields(a, names, f, 4)) ||
 	    !parse_text(p, f[0], "name", &p->l->authority_name, true) ||
 	    !optional_string(p, f[1], "url", LIST_URL_MAX, &p->l->authority_url) ||
@@ -512,7 +621,7 @@ parse_authority(struct parse *p, const cJSON *a)
 		verr_set(p->e, "authority: field \"name\" is empty");
 		return false;
 	}
-	p->where[0] = '\0';
+	p->kind = W_TOP;
 	return true;
 }
 
@@ -562,7 +671,8 @@ parse_categories(struct parse *p, const cJSON *cats)
 			verr_set(p->e, "categories: \"%s\" appears twice", c->string);
 			return false;
 		}
-		snprintf(p->where, sizeof(p->where), "category \"%s\": ", c->string);
+		p->kind = W_CATEGORY;
+		p->name = c->string;
 		if (!cJSON_IsObject(c)) {
 			verr_set(p->e, "category \"%s\" must be an object, not %s",
 			    c->string, json_type(c));
@@ -577,7 +687,7 @@ parse_categories(struct parse *p, const cJSON *cats)
 		l->cats[l->ncats].canary = strcmp(c->string, "test") == 0;
 		l->ncats++;
 	}
-	p->where[0] = '\0';
+	p->kind = W_TOP;
 	return true;
 }
 
@@ -604,17 +714,17 @@ entry_value(struct parse *p, struct list_entry *le, const char *v)
 	if (le->type != LIST_URL) {
 		if (n > NORM_NAME_MAX) {
 			verr_set(p->e, "%svalue \"%s\" is longer than %d bytes",
-			    p->where, q(b, sizeof(b), v), NORM_NAME_MAX);
+			    where(p), q(b, sizeof(b), v), NORM_NAME_MAX);
 			return false;
 		}
 		if ((r = norm_name(v, n, name)) < 0) {
 			verr_set(p->e, "%svalue \"%s\" is not a valid name",
-			    p->where, q(b, sizeof(b), v));
+			    where(p), q(b, sizeof(b), v));
 			return false;
 		}
 		if (le->type == LIST_DOMAIN && norm_is_ip_literal(name, (size_t)r)) {
 			verr_set(p->e, "%svalue \"%s\" is an IP address: a domain "
-			    "entry needs a name (use a host entry)", p->where,
+			    "entry needs a name (use a host entry)", where(p),
 			    q(b, sizeof(b), v));
 			return false;
 		}
@@ -622,13 +732,13 @@ entry_value(struct parse *p, struct list_entry *le, const char *v)
 		return le->value != NULL || (verr_set(p->e, "out of memory"), false);
 	}
 	if (n > LIST_URL_MAX) {
-		verr_set(p->e, "%svalue \"%s\" is longer than %d bytes", p->where,
+		verr_set(p->e, "%svalue \"%s\" is longer than %d bytes", where(p),
 		    q(b, sizeof(b), v), LIST_URL_MAX);
 		return false;
 	}
 	if (norm_url(v, n, &u) < 0 || u.hostlen == 0 || u.restlen == 0 ||
 	    u.hostlen + u.restlen > LIST_URL_MAX + NORM_NAME_MAX + 2) {
-		verr_set(p->e, "%svalue \"%s\" is not a valid URL", p->where,
+		verr_set(p->e, "%svalue \"%s\" is not a valid URL", where(p),
 		    q(b, sizeof(b), v));
 		return false;
 	}
@@ -657,7 +767,7 @@ entry_type(struct parse *p, struct list_entry *le, const char *t)
 		le->type = LIST_URL;
 	else {
 		verr_set(p->e, "%stype \"%s\" is not domain, host or url",
-		    p->where, q(b, sizeof(b), t));
+		    where(p), q(b, sizeof(b), t));
 		return false;
 	}
 	return true;
@@ -673,7 +783,8 @@ parse_entry(struct parse *p, const cJSON *j, size_t idx, struct list_entry *le,
 	char b[LIST_ID_MAX * 4 + 8];
 	int ci;
 
-	snprintf(p->where, sizeof(p->where), "entry %zu: ", idx);
+	p->kind = W_ENTRY;
+	p->idx = idx;
 	if (!cJSON_IsObject(j)) {
 		verr_set(p->e, "entry %zu: must be an object, not %s", idx, json_type(j));
 		return false;
@@ -686,8 +797,8 @@ parse_entry(struct parse *p, const cJSON *j, size_t idx, struct list_entry *le,
 		    "ASCII without spaces", idx, q(b, sizeof(b), f[E_ID]->valuestring));
 		return false;
 	}
-	str_quote(b, sizeof(b), f[E_ID]->valuestring, strlen(f[E_ID]->valuestring));
-	snprintf(p->where, sizeof(p->where), "entry %zu (id \"%s\"): ", idx, b);
+	p->kind = W_ENTRY_ID;
+	p->name = f[E_ID]->valuestring;
 	if (!no_dup(p, dup) ||
 	    !want_string(p, f[E_TYPE], "type", 0) ||
 	    !want_string(p, f[E_VALUE], "value", 0) ||
@@ -702,7 +813,7 @@ parse_entry(struct parse *p, const cJSON *j, size_t idx, struct list_entry *le,
 	    *lastcat : list_cat_find(l, cat);
 	if (ci < 0) {
 		verr_set(p->e, "%scategory \"%s\" is not defined in \"categories\"",
-		    p->where, q(b, sizeof(b), cat));
+		    where(p), q(b, sizeof(b), cat));
 		return false;
 	}
 	*lastcat = ci;
@@ -726,19 +837,23 @@ hash_str(const char *s)
 
 	for (; *s; s++)
 		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
-	return h ^ (h >> 29);
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93ULL;
+	return h ^ (h >> 32);
 }
 
-/* Refuse duplicate ids: an open-addressing table of entry indexes. */
+/* Refuse duplicate ids: an open-addressing table of (32 bits of hash,
+ * entry index) pairs, so a probe touches an entry only when the hashes
+ * agree. */
 static bool
 check_dup_ids(struct parse *p)
 {
 	struct list *l = p->l;
 	size_t cap = 16, mask;
-	uint32_t *tab;
+	uint64_t *tab;
 	char b[LIST_ID_MAX * 4 + 8];
 
-	while (cap < l->nentries * 2)
+	while (cap < l->nentries + l->nentries / 2)	/* load <= 2/3 */
 		cap <<= 1;
 	mask = cap - 1;
 	tab = malloc(cap * sizeof(*tab));
@@ -747,125 +862,270 @@ check_dup_ids(struct parse *p)
 	memset(tab, 0xff, cap * sizeof(*tab));
 	for (size_t i = 0; i < l->nentries; i++) {
 		const char *id = l->entries[i].id;
-		size_t s = hash_str(id) & mask;
-		for (; tab[s] != UINT32_MAX; s = (s + 1) & mask) {
-			if (strcmp(l->entries[tab[s]].id, id) != 0)
+		uint64_t h = hash_str(id), tag = h >> 32;
+		size_t s = h & mask;
+		for (; tab[s] != UINT64_MAX; s = (s + 1) & mask) {
+			uint32_t j = (uint32_t)tab[s];
+			if ((tab[s] >> 32) != tag || strcmp(l->entries[j].id, id) != 0)
 				continue;
 			str_quote(b, sizeof(b), id, strlen(id));
 			verr_set(p->e, "entry %zu (id \"%s\"): duplicate id, first "
-			    "used by entry %u", i, b, tab[s]);
+			    "used by entry %u", i, b, j);
 			free(tab);
 			return false;
 		}
-		tab[s] = (uint32_t)i;
+		tab[s] = tag << 32 | i;
 	}
 	free(tab);
 	return true;
 }
 
+/* Add one entry (the cJSON tree of one element of "entries"). */
 static bool
-parse_entries(struct parse *p, const cJSON *arr, const struct list_limits *lim)
+add_entry(struct parse *p, const cJSON *j, int *lastcat)
 {
 	struct list *l = p->l;
-	const cJSON *c;
-	size_t n = 0, i = 0;
-	int lastcat = -1;
+	struct list_entry *le;
 
-	if (arr == NULL) {
-		verr_set(p->e, "missing required field \"entries\"");
+	if (l->nentries == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 1024;
+		struct list_entry *ne = realloc(l->entries, cap * sizeof(*ne));
+		if (ne == NULL)
+			return verr_set(p->e, "out of memory"), false;
+		l->entries = ne;
+		p->cap = cap;
+	}
+	le = &l->entries[l->nentries];
+	if (!parse_entry(p, j, l->nentries, le, lastcat))
+		return false;
+	l->nentries++;
+	l->count[le->type]++;
+	if (l->cats[le->cat].canary)
+		l->ncanaries++;
+	if (le->flags & LIST_ENTRY_HTTPS)
+		l->nurl_https++;
+	return true;
+}
+
+/*
+ * The scanner. cJSON parses every value; this only walks the structure
+ * around them - the top-level object and the "entries" array - so that
+ * each entry is parsed into a small tree that is dropped right after it
+ * is copied: the tree of a whole 10M-entry list would take ~5 GB, the
+ * tree of one entry a few hundred bytes, in cache.
+ */
+struct scan {
+	const char *start, *p, *end;
+	struct parse *ps;
+	struct tree_mem top;	/* the top-level values other than entries */
+	struct tree_mem elem;	/* one entry (or one unknown field) at a time */
+};
+
+static void
+scan_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' ||
+	    *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static bool
+scan_error(struct scan *s, const char *what)
+{
+	size_t off = (size_t)(s->p - s->start);
+
+	verr_set(s->ps->e, "line %zu: not valid JSON at byte %zu: %s",
+	    line_of((const uint8_t *)s->start, off), off, what);
+	return false;
+}
+
+/* One JSON value at s->p, parsed by cJSON into t; s->p moves past it. */
+static cJSON *
+scan_value(struct scan *s, struct tree_mem *t)
+{
+	const char *vend = NULL;
+	cJSON *v;
+
+	/* cJSON would skip a byte order mark at the start of its buffer */
+	if (s->p == s->end || (unsigned char)*s->p == 0xef) {
+		scan_error(s, "expected a value");
+		return NULL;
+	}
+	json_tree = t;
+	json_oom = false;
+	v = cJSON_ParseWithLengthOpts(s->p, (size_t)(s->end - s->p), &vend, 0);
+	json_tree = NULL;
+	if (json_oom) {
+		verr_set(s->ps->e, "out of memory while parsing JSON");
+		return NULL;
+	}
+	if (vend != NULL && vend >= s->p && vend <= s->end)
+		s->p = vend;
+	if (v == NULL)
+		scan_error(s, "cJSON cannot parse this value (or it nests "
+		    "deeper than 1000)");
+	return v;
+}
+
+static bool
+scan_char(struct scan *s, char c)
+{
+	scan_ws(s);
+	if (s->p < s->end && *s->p == c) {
+		s->p++;
+		return true;
+	}
+	return false;
+}
+
+/* The entries array at s->p. With keep, every element becomes an entry;
+ * without, elements are only parsed and counted (to skip the array, or
+ * to count how far past list_max_entries a list goes). */
+static bool
+scan_entries(struct scan *s, bool keep, const struct list_limits *lim)
+{
+	struct parse *p = s->ps;
+	size_t n = 0;
+	int lastcat = -1;
+	cJSON *v;
+
+	scan_ws(s);
+	if (s->p == s->end || *s->p != '[') {
+		if ((v = scan_value(s, &s->elem)) != NULL)
+			verr_set(p->e, "field \"entries\" must be an array, not %s",
+			    json_type(v));
 		return false;
 	}
-	if (!cJSON_IsArray(arr)) {
-		verr_set(p->e, "field \"entries\" must be an array, not %s",
-		    json_type(arr));
-		return false;
-	}
-	cJSON_ArrayForEach(c, arr)
+	s->p++;
+	if (scan_char(s, ']'))
+		return true;
+	for (;;) {
+		scan_ws(s);
+		tree_reset(&s->elem);
+		if ((v = scan_value(s, &s->elem)) == NULL)
+			return false;
+		if (keep && n == lim->max_entries)
+			keep = false;	/* count the rest for the message */
+		if (keep && !add_entry(p, v, &lastcat))
+			return false;
 		n++;
-	if (n > lim->max_entries || n > UINT32_MAX - 1) {
+		if (scan_char(s, ','))
+			continue;
+		if (scan_char(s, ']'))
+			break;
+		return scan_error(s, "expected `,' or `]' in \"entries\"");
+	}
+	if (n > lim->max_entries) {
 		verr_set(p->e, "%zu entries, more than list_max_entries (%llu)",
 		    n, (unsigned long long)lim->max_entries);
 		return false;
 	}
-	l->entries = arena_alloc(l->bulk, (n ? n : 1) * sizeof(*l->entries));
-	if (l->entries == NULL)
-		return verr_set(p->e, "out of memory"), false;
-	cJSON_ArrayForEach(c, arr) {
-		struct list_entry *le = &l->entries[i];
-		if (!parse_entry(p, c, i, le, &lastcat))
-			return false;
-		l->count[le->type]++;
-		if (l->cats[le->cat].canary)
-			l->ncanaries++;
-		if (le->flags & LIST_ENTRY_HTTPS)
-			l->nurl_https++;
-		i++;
-	}
-	l->nentries = n;
-	p->where[0] = '\0';
-	return check_dup_ids(p);
-}
-
-static bool
-parse_tree(struct parse *p, const cJSON *root, const struct list_limits *lim)
-{
-	const cJSON *f[F_NFIELDS];
-
-	if (!cJSON_IsObject(root)) {
-		verr_set(p->e, "the list is %s, not a JSON object", json_type(root));
-		return false;
-	}
-	return no_dup(p, pick_fields(root, top_fields, f, F_NFIELDS)) &&
-	    parse_header(p, f) &&
-	    parse_authority(p, f[F_AUTHORITY]) &&
-	    parse_categories(p, f[F_CATEGORIES]) &&
-	    parse_entries(p, f[F_ENTRIES], lim);
-}
-
-/* cJSON only stops at the end of the first value: the rest must be space. */
-static bool
-only_space(const char *s, const char *end)
-{
-	for (; s < end; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-			return false;
 	return true;
 }
 
-static cJSON *
-json_parse(const uint8_t *buf, size_t len, struct arena *a, struct verr *e)
+static int
+top_field(const char *name)
 {
-	const char *end = NULL;
-	cJSON *root;
+	for (int i = 0; i < F_NFIELDS; i++)
+		if (strcmp(name, top_fields[i]) == 0)
+			return i;
+	return -1;
+}
 
-	json_arena = a;
-	json_oom = false;
-	root = cJSON_ParseWithLengthOpts((const char *)buf, len, &end, 0);
-	json_arena = NULL;
-	if (json_oom) {
-		verr_set(e, "out of memory while parsing JSON");
-		return NULL;
+/* The top-level object. "entries" is streamed in place when the
+ * categories came first (the usual order), else skipped and remembered. */
+static bool
+scan_top(struct scan *s, const cJSON **f, const char **entries_at,
+    bool *cats_done, const struct list_limits *lim)
+{
+	struct parse *p = s->ps;
+	cJSON *k, *v;
+	int i;
+
+	memset(f, 0, F_NFIELDS * sizeof(*f));
+	scan_ws(s);
+	if (s->p == s->end || *s->p != '{') {
+		if ((v = scan_value(s, &s->elem)) != NULL)
+			verr_set(p->e, "the list is %s, not a JSON object",
+			    json_type(v));
+		return false;
 	}
-	if (root == NULL || !only_space(end, (const char *)buf + len)) {
-		size_t off = end ? (size_t)(end - (const char *)buf) : 0;
-		if (off > len)
-			off = len;
-		verr_set(e, "line %zu: %s at byte %zu", line_of(buf, off),
-		    root == NULL ? "not valid JSON (or nested deeper than 1000)" :
-		    "data after the JSON object", off);
-		return NULL;
+	s->p++;
+	for (bool first = true;; first = false) {
+		if (first && scan_char(s, '}'))
+			break;		/* {} */
+		scan_ws(s);
+		if ((k = scan_value(s, &s->top)) == NULL)
+			return false;
+		if (!cJSON_IsString(k))
+			return scan_error(s, "expected a field name (a string)");
+		if (!scan_char(s, ':'))
+			return scan_error(s, "expected `:'");
+		scan_ws(s);
+		i = top_field(k->valuestring);
+		if (i >= 0 && (f[i] != NULL || (i == F_ENTRIES && *entries_at)))
+			return no_dup(p, top_fields[i]);
+		if (i == F_ENTRIES) {
+			*entries_at = s->p;
+			if (f[F_CATEGORIES] != NULL) {
+				if (!parse_categories(p, f[F_CATEGORIES]))
+					return false;
+				*cats_done = true;
+			}
+			if (!scan_entries(s, *cats_done, lim))
+				return false;
+		} else {
+			if (i < 0)
+				tree_reset(&s->elem);
+			if ((v = scan_value(s, i < 0 ? &s->elem : &s->top)) == NULL)
+				return false;
+			if (i >= 0)
+				f[i] = v;
+		}
+		if (scan_char(s, ','))
+			continue;
+		if (scan_char(s, '}'))
+			break;
+		return scan_error(s, "expected `,' or `}'");
 	}
-	return root;
+	scan_ws(s);
+	return s->p == s->end || scan_error(s, "data after the JSON object");
+}
+
+static bool
+parse_doc(struct scan *s, const struct list_limits *lim)
+{
+	struct parse *p = s->ps;
+	const cJSON *f[F_NFIELDS];
+	const char *entries_at = NULL;
+	bool cats_done = false;
+
+	if (!scan_top(s, f, &entries_at, &cats_done, lim) ||
+	    !parse_header(p, f) || !parse_authority(p, f[F_AUTHORITY]))
+		return false;
+	if (!cats_done && !parse_categories(p, f[F_CATEGORIES]))
+		return false;
+	if (entries_at == NULL) {
+		verr_set(p->e, "missing required field \"entries\"");
+		return false;
+	}
+	if (!cats_done) {	/* entries came before categories */
+		s->p = entries_at;
+		if (!scan_entries(s, true, lim))
+			return false;
+	}
+	p->kind = W_TOP;
+	return check_dup_ids(p);
 }
 
 struct list *
 list_parse(const uint8_t *buf, size_t len, const struct list_limits *lim,
     struct verr *e)
 {
-	struct arena *meta, *tree;
+	struct arena *meta;
 	struct parse p;
+	struct scan s;
 	struct list *l;
-	cJSON *root;
 	bool ok;
 
 	list_init();
@@ -886,21 +1146,36 @@ list_parse(const uint8_t *buf, size_t len, const struct list_limits *lim,
 	l->meta = meta;
 	l->size = len;
 	l->bulk = arena_new(1 << 20);
-	tree = arena_new(MIN(MAX(len * 2, (size_t)65536), (size_t)64 << 20));
-	if (l->bulk == NULL || tree == NULL ||
+	if (l->bulk == NULL ||
 	    EVP_Digest(buf, len, l->digest, NULL, EVP_sha256(), NULL) != 1) {
 		verr_set(e, "out of memory");
-		arena_free(tree);
 		list_free(l);
 		return NULL;
 	}
-	root = json_parse(buf, len, tree, e);
 	memset(&p, 0, sizeof(p));
 	p.l = l;
 	p.e = e;
-	ok = root != NULL && parse_tree(&p, root, lim);
-	arena_free(tree);
+	memset(&s, 0, sizeof(s));
+	s.start = s.p = (const char *)buf;
+	s.end = (const char *)buf + len;
+	s.ps = &p;
+	s.top.chunk = 64 << 10;
+	s.elem.chunk = 256 << 10;
+	ok = parse_doc(&s, lim);
+	tree_free(&s.top);
+	tree_free(&s.elem);
 	if (!ok) {
+		list_free(l);
+		return NULL;
+	}
+	if (l->nentries < p.cap) {	/* give back the slack of doubling */
+		struct list_entry *ne = realloc(l->entries,
+		    MAX(l->nentries, (size_t)1) * sizeof(*ne));
+		if (ne != NULL)
+			l->entries = ne;
+	}
+	if (l->entries == NULL && (l->entries = malloc(sizeof(*l->entries))) == NULL) {
+		verr_set(e, "out of memory");
 		list_free(l);
 		return NULL;
 	}

@@ -1,5 +1,6 @@
 /* sig.c - minisign verification with OpenSSL libcrypto. See sig.h. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,14 +19,11 @@ static const uint8_t alg_legacy[2] = {'E', 'd'};
 void
 sig_keyid_hex(const uint8_t id[SIG_KEYID_LEN], char out[2 * SIG_KEYID_LEN + 1])
 {
-	static const char hex[] = "0123456789ABCDEF";
+	uint64_t v = 0;
 
-	for (int i = 0; i < SIG_KEYID_LEN; i++) {
-		uint8_t b = id[SIG_KEYID_LEN - 1 - i];
-		out[2 * i] = hex[b >> 4];
-		out[2 * i + 1] = hex[b & 15];
-	}
-	out[2 * SIG_KEYID_LEN] = '\0';
+	for (int i = SIG_KEYID_LEN - 1; i >= 0; i--)
+		v = v << 8 | id[i];
+	snprintf(out, 2 * SIG_KEYID_LEN + 1, "%" PRIX64, v);
 }
 
 static int

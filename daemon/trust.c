@@ -141,15 +141,16 @@ state_parse(char *text, struct trust_state *st, const char *path,
 	bool have_sha = false;
 
 	memset(st, 0, sizeof(*st));
-	for (line = text; line != NULL && *line != '\0'; line = next) {
+	for (line = text; line != NULL; line = next) {
 		next = strchr(line, '\n');
 		if (next != NULL)
 			*next++ = '\0';
 		lineno++;
 		if (*line == '#' || *line == '\0')
 			continue;
-		sp = strchr(line, ' ');
-		if (sp == NULL || !state_field(st, (*sp = '\0', line), sp + 1)) {
+		if ((sp = strchr(line, ' ')) != NULL)
+			*sp = '\0';	/* line is now the key */
+		if (sp == NULL || !state_field(st, line, sp + 1)) {
 			verr_set(e, "%s:%d: corrupt state line (key `%s')", path,
 			    lineno, line);
 			return -1;

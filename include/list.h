@@ -2,17 +2,19 @@
  * list.h - a signed blocklist, parsed (DESIGN.md section 3).
  *
  * The bytes of a list are only handed to list_parse() after sig.c verified
- * them against a pinned key. list_parse() uses cJSON (with its allocations
- * in a throw-away arena: the tree of a million-entry list is built, walked
- * once and dropped) and produces a struct list whose strings live in two
- * arenas owned by the list:
+ * them against a pinned key. list_parse() uses cJSON for every value, with
+ * its allocations in a throw-away arena; a small scanner walks the
+ * structure around the values (the top-level object, the entries array),
+ * so each entry is parsed into its own little tree, copied and dropped:
+ * the tree of a whole 10M-entry list would take ~5 GB. It produces a
+ * struct list whose strings live in two arenas owned by the list:
  *
  *   meta   format, feed, serial, times, authority, categories: small, kept
  *          for as long as the list is in force (the stop page, reports and
  *          `veto list show` read them);
- *   bulk   the entries array and their strings: large, needed only until
- *          the matcher has copied what it needs; list_drop_entries() frees
- *          it and keeps the per-type counts.
+ *   bulk   the entries' strings (and, allocated beside it, the entries
+ *          array): large, needed only until the matcher has copied what
+ *          it needs; list_drop_entries() frees both and keeps the counts.
  *
  * Entry values are stored in canonical form (norm.c): a name for domain and
  * host entries; for url entries the host and `rest` of struct norm_url,

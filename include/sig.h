@@ -24,7 +24,8 @@
  * the caller's bytes, no copy), so a 1 GiB list costs one read of memory.
  *
  * Key ids print as minisign prints them: the 8 bytes as a little-endian
- * 64-bit number in upper-case hex ("26C2BE03AE2DBFB5").
+ * 64-bit number in upper-case hex without leading zeros ("26C2BE03AE2DBFB5",
+ * "482880A6662E269"), so they can be compared with a key file's comment.
  *
  * No allocation survives a call; everything is thread-safe.
  */
@@ -99,7 +100,7 @@ int sig_verify(const struct sig_keyring *r, const uint8_t *msg, size_t msglen,
     const uint8_t *sigbuf, size_t siglen, unsigned flags,
     struct sig_info *info, struct verr *e);
 
-/* "26C2BE03AE2DBFB5" */
+/* "26C2BE03AE2DBFB5", as minisign prints it (no leading zeros) */
 void sig_keyid_hex(const uint8_t id[SIG_KEYID_LEN], char out[2 * SIG_KEYID_LEN + 1]);
 
 /* Strict base64 (RFC 4648, standard alphabet, padding required, no white

@@ -298,6 +298,16 @@ cmd_verify(int argc, char **argv)
 		snprintf(sigpath, sizeof(sigpath), "%s.minisig", argv[optind]);
 		o.sig = sigpath;
 	}
+	if (o.state != NULL) {
+		struct stat st;
+		const char *why = stat(o.state, &st) == -1 ? strerror(errno) :
+		    !S_ISDIR(st.st_mode) ? "not a directory" : NULL;
+		if (why != NULL) {
+			fprintf(stderr, "veto list verify: --state %s: %s\n",
+			    o.state, why);
+			return 1;
+		}
+	}
 	if ((g = guard_new(o.never_block, &e)) == NULL) {
 		fprintf(stderr, "veto list verify: %s\n", e.msg);
 		return 1;
@@ -366,8 +376,10 @@ show_list(const struct list *l)
 	printf("plain HTTP   %zu url entries can only be enforced on plain HTTP "
 	    "(paths are not visible in TLS or QUIC)", l->count[LIST_URL]);
 	if (l->nurl_https > 0)
-		printf("; %zu of them are https:// URLs, whose paths the filter "
-		    "never sees", l->nurl_https);
+		printf("; of these, %zu %s written https://, whose path%s the "
+		    "filter never sees", l->nurl_https,
+		    l->nurl_https == 1 ? "is" : "are",
+		    l->nurl_https == 1 ? "" : "s");
 	printf("\nsignature    not checked here (veto list verify checks it)\n");
 	free(percat);
 }

@@ -179,6 +179,10 @@ expect 0 "unchanged" "the same list again is unchanged (--state STATE_DIR)" -- \
 expect 0 "unchanged" "--state also takes the feed's own directory" -- \
 	$V --state "$tmp/state/feeds/default" "$tmp/good.json"
 
+expect 1 "--state $tmp/nostate: No such file or directory" \
+	"--state of a missing directory is an error" -- \
+	$V --state "$tmp/nostate" "$tmp/good.json"
+
 mklist "$tmp/s9.json" 9
 sign "$tmp/s9.json"
 expect 1 "serial 9 is lower than the last accepted serial 10: rollback refused" \
@@ -225,6 +229,8 @@ expect 0 "2 url entries can only be enforced on plain HTTP" \
 	"show says how many url entries only plain HTTP can enforce" -- \
 	"$veto" list show "$tmp/s11.json"
 expect 0 "canaries     1" "show counts canaries" -- "$veto" list show "$tmp/s11.json"
+expect 0 "of these, 1 is written https://" "show counts https:// url entries" -- \
+	"$veto" list show "$tmp/s11.json"
 expect 0 "appeal     https://hotline.example/appeal" "show prints the authority" -- \
 	"$veto" list show "$tmp/s11.json"
 expect 1 "is not valid UTF-8" "show refuses a list that does not parse" -- \

@@ -42,6 +42,7 @@ test_suffixes(void **state)
 		{"bbc.co.uk", GUARD_OK},
 		{"evil.github.io", GUARD_OK},
 		{"192.0.2.1", GUARD_OK},
+		{"[2001:db8::1]", GUARD_OK},
 	};
 
 	(void)state;
@@ -182,7 +183,8 @@ test_check_list(void **state)
 	(void)state;
 	l = parse(E("ok1", "domain", "bad.example") "," E("ok2", "host", "google.com") ","
 	    E("ok3", "url", "http://facebook.com/some/page") ","
-	    E("ok4", "url", "http://co.uk/x"));
+	    E("ok4", "url", "http://co.uk/x") "," E("ok5", "url", "http://[2001:db8::1]/") ","
+	    E("ok6", "host", "192.0.2.7"));
 	assert_int_equal(guard_check(g, l, &report, &e), 0);
 	assert_null(report);
 	list_free(l);

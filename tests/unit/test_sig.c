@@ -89,7 +89,13 @@ test_key_parse(void **state)
 	sig_keyid_hex(k1.id, hex);
 	comment_id = strstr((char *)b.p, "public key ");
 	assert_non_null(comment_id);
-	assert_memory_equal(comment_id + 11, hex, 16);
+	assert_memory_equal(comment_id + 11, hex, strlen(hex));
+	assert_int_equal(comment_id[11 + strlen(hex)], '\n');
+	/* leading zeros are dropped, as minisign does */
+	memset(k2.id, 0, sizeof(k2.id));
+	k2.id[0] = 0xab;
+	sig_keyid_hex(k2.id, hex);
+	assert_string_equal(hex, "AB");
 	/* the bare base64 line gives the same key */
 	line = strchr((char *)b.p, '\n') + 1;
 	assert_int_equal(sig_key_parse(line, strlen(line), &k2, &e), 0);
