@@ -30,6 +30,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "feeds.h"
+#include "list.h"
 #include "log.h"
 #include "policy.h"
 #include "priv.h"
@@ -139,6 +140,7 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage(2);
 	log_init("vetod", 1, verbose);
+	list_init();	/* cJSON's hooks, before any thread uses cJSON */
 	if (priv_no_core(&e) == -1)
 		fatalx("%s", e.msg);
 	if (check)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "list.h"
 #include "veto.h"
 
 /* Subcommands whose file has not landed yet are weak: listed, but they say
@@ -59,6 +60,7 @@ usage(FILE *f, int rc)
 int
 main(int argc, char **argv)
 {
+	list_init();	/* cJSON's allocation hooks, once, first */
 	if (argc < 2)
 		return usage(stderr, 2);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
