@@ -4,7 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "daemon.h"
+#include "export.h"
 #include "guard.h"
 #include "log.h"
 #include "policy.h"
@@ -127,6 +129,8 @@ daemon_start(struct daemon *d, struct verr *e)
 {
 	d->started = time(NULL);
 	d->last_summary = d->started;
+	pthread_mutex_init(&d->mtx, NULL);
+	pthread_mutex_init(&d->jobs_mtx, NULL);
 	if (open_feeds(d, e) == -1)
 		return -1;
 	for (unsigned i = 0; i < d->conf->queue_count; i++) {
@@ -137,14 +141,14 @@ daemon_start(struct daemon *d, struct verr *e)
 	}
 	/* listening sockets too are opened before the drop (port 80) */
 	d->stop = stop_new(d->conf, e);
-	if (d->stop == NULL)
+	if (d->stop == NULL || export_open(d, e) == -1)
 		return -1;
 	if (priv_drop(d->conf->user, e) == -1)
 		return -1;
 	for (unsigned i = 0; i < d->nworkers; i++)
 		if (worker_start(d->workers[i], e) == -1)
 			return -1;
-	if (stop_start(d->stop, e) == -1)
+	if (stop_start(d->stop, e) == -1 || export_start(d, e) == -1)
 		return -1;
 	return 0;
 }
@@ -200,7 +204,7 @@ warn_restart_needed(const struct conf *o, const struct conf *n)
 			    "ports, queues, marks)", keys[i].what);
 }
 
-void
+int
 daemon_reload(struct daemon *d, const char *path)
 {
 	struct verr e;
@@ -211,7 +215,7 @@ daemon_reload(struct daemon *d, const char *path)
 	if (nc == NULL) {
 		log_warnx("reload failed: %s; the running configuration stays "
 		    "in force", e.msg);
-		return;
+		return -1;
 	}
 	warn_restart_needed(d->conf, nc);
 	nf = feeds_new(nc, d->uid, d->gid, &e);
@@ -219,7 +223,7 @@ daemon_reload(struct daemon *d, const char *path)
 		log_warnx("reload failed: %s; the running configuration stays "
 		    "in force", e.msg);
 		conf_free(nc);
-		return;
+		return -1;
 	}
 	feeds_load(nf, time(NULL));
 	if (feeds_publish(nf, &e) == -1) {
@@ -227,19 +231,23 @@ daemon_reload(struct daemon *d, const char *path)
 		    "in force", e.msg);
 		feeds_free(nf);
 		conf_free(nc);
-		return;
+		return -1;
 	}
 	if (stop_reload(d->stop, nc, &e) == -1)
 		log_warnx("reload: stop page template: %s; the old template "
 		    "stays in use", e.msg);
+	pthread_mutex_lock(&d->mtx);
 	of = d->feeds;
 	oc = d->conf;
 	d->feeds = nf;
 	d->conf = nc;
+	pthread_mutex_unlock(&d->mtx);
 	feeds_free(of);
 	conf_free(oc);
+	export_reconfigure(d);
 	log_info("reloaded %s: %u feed(s)%s", path, nc->nfeeds,
 	    feeds_unprotected(nf) ? "; UNPROTECTED: no list in force" : "");
+	return 0;
 }
 
 /* --- clock --------------------------------------------------------------- */
@@ -260,17 +268,28 @@ daemon_tick(struct daemon *d, time_t now)
 			d->failed_logged[i] = true;
 		}
 	}
+	export_tick(d, now);
 }
 
 void
 daemon_poll(struct daemon *d)
 {
+	export_jobs(d);
+}
+
+void
+daemon_fetch_job(struct daemon *d, struct ctl_job *job, const char *feed)
+{
 	(void)d;
+	(void)feed;
+	ctl_job_done(job, false, "this vetod has no fetcher for URL feeds; "
+	    "list_file feeds are re-read when the file changes", NULL);
 }
 
 void
 daemon_stop(struct daemon *d)
 {
+	export_stop(d);
 	for (unsigned i = 0; i < d->nworkers; i++)
 		worker_stop(d->workers[i]);
 	for (unsigned i = 0; i < d->nworkers; i++)

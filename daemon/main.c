@@ -147,6 +147,7 @@ main(int argc, char **argv)
 		return daemon_check(path) == 0 ? 0 : 1;
 
 	memset(&d, 0, sizeof(d));
+	d.conf_path = path;
 	d.conf = conf_load(path, &e);
 	if (d.conf == NULL)
 		fatalx("%s", e.msg);

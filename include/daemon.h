@@ -17,6 +17,7 @@
 #define VETO_DAEMON_H
 
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/types.h>
 #include <time.h>
@@ -27,10 +28,25 @@
 #include "worker.h"
 
 struct stop_server;
+struct ctl;
+struct ctl_job;
+struct metrics;
+struct report;
+struct summary;
 
 #define DAEMON_MAX_PFDS 16
+#define DAEMON_MAX_JOBS 32
+
+/* A control-socket request the main loop carries out. */
+struct daemon_job {
+	struct ctl_job *job;
+	int kind;			/* CTL_RELOAD, CTL_FETCH, CTL_CONFIRM */
+	char feed[65];
+	char serial[129];
+};
 
 struct daemon {
+	const char *conf_path;
 	struct conf *conf;		/* in force */
 	uid_t uid;
 	gid_t gid;
@@ -44,13 +60,28 @@ struct daemon {
 	time_t last_summary;
 	time_t last_unprotected_warning;
 	struct stop_server *stop;	/* the stop page */
+	struct metrics *metrics;	/* Prometheus page */
+	struct ctl *ctl;		/* control socket */
+	struct report *report;		/* periodic k-anonymous reports */
+	struct summary *summary;	/* periodic summary line */
+	int ctl_fd, metrics_fd;		/* opened before the privilege drop */
+	pthread_mutex_t mtx;		/* conf and feeds pointers (reload) */
+	pthread_mutex_t jobs_mtx;
+	struct daemon_job jobs[DAEMON_MAX_JOBS];
+	unsigned njobs;
+	int wake[2];			/* self-pipe: jobs are waiting */
+	uint64_t last_gen;		/* policy generation last noted */
 };
 
 /* -n: check the configuration at path and its lists; prints a summary.
  * 0 when vetod would start with every feed acceptable, -1 otherwise. */
 int daemon_check(const char *path);
 int daemon_start(struct daemon *d, struct verr *e);
-void daemon_reload(struct daemon *d, const char *path);
+/* 0 when the new configuration and its lists are in force. */
+int daemon_reload(struct daemon *d, const char *path);
+/* A `fetch [FEED]` control request: run one fetch cycle and answer the
+ * job (ctl_job_done) when it is over. */
+void daemon_fetch_job(struct daemon *d, struct ctl_job *job, const char *feed);
 void daemon_tick(struct daemon *d, time_t now);
 void daemon_poll(struct daemon *d);
 void daemon_stop(struct daemon *d);
