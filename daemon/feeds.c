@@ -292,8 +292,15 @@ offer_locked(struct feeds *fs, unsigned idx, const uint8_t *buf, size_t len,
 	}
 	v = trust_evaluate(f->tf, buf, len, sig, siglen, now, flags, &cand);
 	switch (v) {
-	case TRUST_INSTALL:
 	case TRUST_EXPIRED:
+		if (cand.same_as_last || cand.list == NULL) {
+			/* the list in force, byte for byte, now expired: the
+			 * clock (feeds_tick) handles its grace period */
+			snprintf(msg, msglen, "unchanged and %s", cand.reason);
+			break;
+		}
+		/* FALLTHROUGH */
+	case TRUST_INSTALL:
 		v = install_locked(fs, idx, &cand, now, msg, msglen);
 		break;
 	case TRUST_HELD:
