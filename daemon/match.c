@@ -674,20 +674,46 @@ matcher_free(struct matcher *m)
 	free(m);
 }
 
-/* Building. */
+/* Building.
+ *
+ *   items   one pass over the entries in list order: per entry its hash,
+ *           key length, label count, type, and the record bytes it needs;
+ *   sort    the items by (hash, key): equal keys become neighbours, and
+ *           hash order is home-slot order;
+ *   place   one pass over the sorted items: each key gets its slot (Robin
+ *           Hood order falls out of the sort) and every entry learns where
+ *           its key went (`where`, indexed by entry in list order);
+ *   fill    a second pass in list order writes the records, so the lists'
+ *           entries and strings are read sequentially; only the slot of
+ *           each key is touched at random, and prefetched.
+ */
 
 struct bitem {
 	uint64_t hash;
 	uint32_t idx;		/* entry index in its list */
 	uint16_t feed;
 	uint8_t keylen;
-	uint8_t type;
+	uint8_t type : 2;
+	uint8_t labels : 6;	/* labels of the key, at most 63 */
+};
+
+#define WHERE_MEMBER UINT32_MAX		/* written with its group's first */
+#define WHERE_GROUP 0x80000000u		/* | index into groups */
+
+struct group {				/* a key with several entries */
+	size_t pos, start, end;		/* slot, sorted items [start, end) */
 };
 
 struct build {
 	struct list *const *lists;
+	unsigned nlists;
+	size_t *base;		/* per feed: index of its first entry */
 	struct bitem *items;
 	size_t n;
+	size_t bytes;		/* the arena if every entry had its own record */
+	uint32_t *where;	/* per entry: slot, WHERE_GROUP | g, WHERE_MEMBER */
+	struct group *groups;
+	size_t ngroups;
 	struct verr *e;
 };
 
@@ -700,15 +726,12 @@ item_entry(const struct build *b, const struct bitem *it)
 static int
 item_cmp(const struct build *b, const struct bitem *x, const struct bitem *y)
 {
-	int c;
-
 	if (x->hash != y->hash)
 		return x->hash < y->hash ? -1 : 1;
 	if (x->keylen != y->keylen)
 		return x->keylen < y->keylen ? -1 : 1;
-	c = memcmp(item_entry(b, x)->value, item_entry(b, y)->value,
+	return memcmp(item_entry(b, x)->value, item_entry(b, y)->value,
 	    x->keylen);
-	return c;
 }
 
 static bool
@@ -731,15 +754,93 @@ entry_error(struct build *b, unsigned feed, size_t idx, const char *why)
 	return -1;
 }
 
+static size_t
+varint_len(uint32_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static uint8_t *
+varint_put(uint8_t *p, uint32_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+static size_t
+entry_keylen(const struct list_entry *le, size_t vlen)
+{
+	return le->type == LIST_URL ? le->url_host_len : vlen;
+}
+
+/* The bytes of an entry that is the first of its record. */
+static size_t
+entry_size(const struct list_entry *le, unsigned feed, size_t vlen,
+    size_t keylen)
+{
+	size_t n = 1 + (feed >= HEAD_FEED_ESC ? 2 : 0) + varint_len(le->cat) +
+	    strlen(le->id ? le->id : "") + 1;
+
+	if (le->type == LIST_URL)
+		n += varint_len((uint32_t)(vlen - keylen)) + vlen - keylen;
+	return n;
+}
+
+static uint8_t *
+entry_write(uint8_t *p, const struct list_entry *le, unsigned feed,
+    size_t keylen, bool last, uint32_t num)
+{
+	const char *id = le->id ? le->id : "";
+	size_t idlen = strlen(id);
+
+	*p++ = (uint8_t)(le->type | (last ? HEAD_LAST : 0) |
+	    MIN(feed, HEAD_FEED_ESC) << HEAD_FEED_SHIFT);
+	if (feed >= HEAD_FEED_ESC) {
+		*p++ = feed & 0xff;
+		*p++ = (feed >> 8) & 0xff;
+	}
+	p = varint_put(p, le->cat);
+	if (num != UINT32_MAX) {
+		*p++ = num & 0xff;
+		*p++ = (num >> 8) & 0xff;
+		*p++ = (num >> 16) & 0xff;
+		*p++ = num >> 24;
+	}
+	if (le->type == LIST_URL) {
+		const char *rest = le->value + keylen;
+		size_t rl = strlen(rest);
+
+		p = varint_put(p, (uint32_t)rl);
+		memcpy(p, rest, rl);
+		p += rl;
+	}
+	memcpy(p, id, idlen + 1);
+	return p + idlen + 1;
+}
+
 /* Collect one item per entry, validating what the layout depends on. */
 static int
-build_items(struct build *b, unsigned nlists)
+build_items(struct build *b)
 {
 	size_t n = 0;
 
-	for (unsigned f = 0; f < nlists; f++) {
+	b->base = calloc(b->nlists + 1, sizeof(*b->base));
+	if (b->base == NULL)
+		return verr_set(b->e, "matcher: out of memory"), -1;
+	for (unsigned f = 0; f < b->nlists; f++) {
 		const struct list *l = b->lists[f];
 
+		b->base[f] = n;
 		if (l == NULL)
 			continue;
 		if (l->entries == NULL && l->nentries > 0) {
@@ -749,9 +850,10 @@ build_items(struct build *b, unsigned nlists)
 		}
 		n += l->nentries;
 	}
-	if (n >= UINT32_MAX) {
+	b->base[b->nlists] = n;
+	if (n >= WHERE_GROUP / 2) {
 		verr_set(b->e, "matcher: %zu entries, more than %u", n,
-		    UINT32_MAX - 1);
+		    WHERE_GROUP / 2 - 1);
 		return -1;
 	}
 	b->items = malloc((n ? n : 1) * sizeof(*b->items));
@@ -760,28 +862,34 @@ build_items(struct build *b, unsigned nlists)
 		return -1;
 	}
 	b->n = 0;
-	for (unsigned f = 0; f < nlists; f++) {
+	b->bytes = 1;			/* offset 0 means "empty slot" */
+	for (unsigned f = 0; f < b->nlists; f++) {
 		const struct list *l = b->lists[f];
 
 		for (size_t i = 0; l != NULL && i < l->nentries; i++) {
 			const struct list_entry *le = &l->entries[i];
 			struct bitem *it = &b->items[b->n++];
 			size_t vlen, klen;
+			unsigned labels = 1;
 
 			if (le->value == NULL || le->type >= LIST_NTYPES)
 				return entry_error(b, f, i, "is not usable");
 			vlen = strlen(le->value);
-			klen = le->type == LIST_URL ? le->url_host_len : vlen;
+			klen = entry_keylen(le, vlen);
 			if (klen == 0 || klen > KEY_MAX || klen > vlen)
 				return entry_error(b, f, i,
 				    "has no usable name or host");
 			if (le->type == LIST_URL && klen == vlen)
 				return entry_error(b, f, i, "has no path");
+			for (size_t k = 0; k < klen; k++)
+				labels += le->value[k] == '.';
 			it->hash = hash_key(le->value, klen);
 			it->idx = (uint32_t)i;
 			it->feed = (uint16_t)f;
 			it->keylen = (uint8_t)klen;
-			it->type = le->type;
+			it->type = le->type & 3;
+			it->labels = MIN(labels, 63u) & 63;
+			b->bytes += 1 + klen + entry_size(le, f, vlen, klen);
 		}
 	}
 	return 0;
@@ -831,44 +939,6 @@ build_sort(struct build *b)
 	return 0;
 }
 
-static size_t
-varint_len(uint32_t v)
-{
-	size_t n = 1;
-
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
-static uint8_t *
-varint_put(uint8_t *p, uint32_t v)
-{
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	return p;
-}
-
-static size_t
-entry_size(const struct build *b, const struct bitem *it, bool first)
-{
-	const struct list_entry *le = item_entry(b, it);
-	size_t n = 1 + (it->feed >= HEAD_FEED_ESC ? 2 : 0) +
-	    varint_len(le->cat) + (first ? 0 : 4) + strlen(le->id ? le->id : "") + 1;
-
-	if (it->type == LIST_URL) {
-		size_t rl = strlen(le->value + it->keylen);
-
-		n += varint_len((uint32_t)rl) + rl;
-	}
-	return n;
-}
-
 /* The end of the group of items with the same key starting at i. */
 static size_t
 group_end(const struct build *b, size_t i)
@@ -880,22 +950,20 @@ group_end(const struct build *b, size_t i)
 	return j;
 }
 
-static const uint8_t type_order[LIST_NTYPES] = {LIST_HOST, LIST_DOMAIN,
-    LIST_URL};
-
-/* First pass: keys, entries beyond the first of each key, arena bytes. */
+/* Keys, entries beyond the first of each key, groups, arena bytes. */
 static int
 build_measure(struct build *b, size_t *nkeys, size_t *nextra, size_t *bytes)
 {
 	*nkeys = *nextra = 0;
-	*bytes = 1;			/* offset 0 means "empty slot" */
+	*bytes = b->bytes;
+	b->ngroups = 0;
 	for (size_t i = 0, j; i < b->n; i = j) {
 		j = group_end(b, i);
-		*bytes += 1 + b->items[i].keylen;
-		for (size_t k = i; k < j; k++)
-			*bytes += entry_size(b, &b->items[k], false);
-		*bytes -= 4;		/* the first entry has no number */
+		/* one key for the group; a number on each further entry */
+		*bytes -= (j - i - 1) * (1 + b->items[i].keylen);
+		*bytes += (j - i - 1) * 4;
 		*nextra += j - i - 1;
+		b->ngroups += j - i > 1;
 		(*nkeys)++;
 	}
 	if (*bytes > SLOT_OFF_MASK) {
@@ -924,87 +992,116 @@ build_max_dist(struct build *b, size_t nslots)
 	return maxd;
 }
 
-static uint8_t *
-entry_write(const struct build *b, uint8_t *p, const struct bitem *it,
-    bool last, uint32_t num)
+static inline size_t
+item_gidx(const struct build *b, const struct bitem *it)
 {
-	const struct list_entry *le = item_entry(b, it);
-	const char *id = le->id ? le->id : "";
-	size_t idlen = strlen(id);
-	uint8_t head = it->type | (last ? HEAD_LAST : 0);
-
-	head |= (uint8_t)(MIN(it->feed, HEAD_FEED_ESC) << HEAD_FEED_SHIFT);
-	*p++ = head;
-	if (it->feed >= HEAD_FEED_ESC) {
-		*p++ = it->feed & 0xff;
-		*p++ = it->feed >> 8;
-	}
-	p = varint_put(p, le->cat);
-	if (num != UINT32_MAX) {
-		*p++ = num & 0xff;
-		*p++ = (num >> 8) & 0xff;
-		*p++ = (num >> 16) & 0xff;
-		*p++ = num >> 24;
-	}
-	if (it->type == LIST_URL) {
-		const char *rest = le->value + it->keylen;
-		size_t rl = strlen(rest);
-
-		p = varint_put(p, (uint32_t)rl);
-		memcpy(p, rest, rl);
-		p += rl;
-	}
-	memcpy(p, id, idlen + 1);
-	return p + idlen + 1;
+	return b->base[it->feed] + it->idx;
 }
 
-/* Second pass: records into the arena, keys into their slots. */
+/* Every key into its slot (all but the record offset), every entry told
+ * where its key went. */
 static void
-build_fill(struct build *b, struct matcher *m)
+build_place(struct build *b, struct matcher *m)
 {
-	uint8_t *p = m->arena + 1;
-	size_t next = 0, key = 0, extra = 0;
+	size_t next = 0, g = 0;
 
-	for (size_t i = 0, j; i < b->n; i = j, key++) {
+	for (size_t i = 0, j; i < b->n; i = j) {
 		const struct bitem *it = &b->items[i];
 		size_t home = home_of(m, it->hash), pos = MAX(home, next);
-		size_t off = (size_t)(p - m->arena), left;
-		unsigned types = 0, labels;
-		bool first = true;
+		unsigned types = 0;
 
 		j = group_end(b, i);
-		labels = 1;
-		for (size_t k = 0; k < it->keylen; k++)
-			labels += item_entry(b, it)->value[k] == '.';
-		*p++ = it->keylen;
-		memcpy(p, item_entry(b, it)->value, it->keylen);
-		p += it->keylen;
-		left = j - i;
-		for (unsigned t = 0; t < LIST_NTYPES; t++) {
-			for (size_t k = i; k < j; k++) {
-				uint32_t num = UINT32_MAX;
-
-				if (b->items[k].type != type_order[t])
-					continue;
-				if (!first) {
-					num = (uint32_t)(m->nkeys + extra);
-					m->extra[extra++] = (uint64_t)(p - m->arena);
-				}
-				p = entry_write(b, p, &b->items[k], --left == 0,
-				    num);
-				types |= 1u << b->items[k].type;
-				first = false;
-			}
-		}
+		for (size_t k = i; k < j; k++)
+			types |= 1u << b->items[k].type;
 		for (unsigned t = 0; t < LIST_NTYPES; t++)
 			if (types & (1u << t))
-				m->labels[t] |= UINT64_C(1) << MIN(labels, 63u);
-		m->slots[pos] = (uint64_t)off |
-		    (uint64_t)(pos - home) << SLOT_DIST_SHIFT |
+				m->labels[t] |= UINT64_C(1) << it->labels;
+		m->slots[pos] = (uint64_t)(pos - home) << SLOT_DIST_SHIFT |
 		    (uint64_t)types << SLOT_TYPE_SHIFT |
 		    fp_of(it->hash) << SLOT_FP_SHIFT;
 		m->max_dist = MAX(m->max_dist, (unsigned)(pos - home));
 		next = pos + 1;
+		if (j - i == 1) {
+			b->where[item_gidx(b, it)] = (uint32_t)pos;
+			continue;
+		}
+		b->groups[g] = (struct group){pos, i, j};
+		b->where[item_gidx(b, it)] = WHERE_GROUP | (uint32_t)g++;
+		for (size_t k = i + 1; k < j; k++)
+			b->where[item_gidx(b, &b->items[k])] = WHERE_MEMBER;
+	}
+}
+
+static const uint8_t type_order[LIST_NTYPES] = {LIST_HOST, LIST_DOMAIN,
+    LIST_URL};
+
+/* The record of a key with several entries: host, domain, url entries,
+ * each in feed and list order (the sorted order within the group). */
+static uint8_t *
+group_write(struct build *b, struct matcher *m, uint8_t *p,
+    const struct group *gr, size_t *extra)
+{
+	const struct bitem *it = &b->items[gr->start];
+	size_t left = gr->end - gr->start;
+	bool first = true;
+
+	*p++ = it->keylen;
+	memcpy(p, item_entry(b, it)->value, it->keylen);
+	p += it->keylen;
+	for (unsigned t = 0; t < LIST_NTYPES; t++) {
+		for (size_t k = gr->start; k < gr->end; k++) {
+			uint32_t num = UINT32_MAX;
+
+			if (b->items[k].type != type_order[t])
+				continue;
+			if (!first) {
+				num = (uint32_t)(m->nkeys + *extra);
+				m->extra[(*extra)++] = (uint64_t)(p - m->arena);
+			}
+			p = entry_write(p, item_entry(b, &b->items[k]),
+			    b->items[k].feed, b->items[k].keylen, --left == 0,
+			    num);
+			first = false;
+		}
+	}
+	return p;
+}
+
+/* The records, in list order; each key's slot gets its offset. */
+static void
+build_fill(struct build *b, struct matcher *m)
+{
+	uint8_t *p = m->arena + 1;
+	size_t extra = 0;
+
+	for (unsigned f = 0; f < b->nlists; f++) {
+		const struct list *l = b->lists[f];
+		const uint32_t *where = b->where + b->base[f];
+
+		for (size_t i = 0; l != NULL && i < l->nentries; i++) {
+			const struct list_entry *le = &l->entries[i];
+			uint32_t w = where[i];
+			size_t off = (size_t)(p - m->arena), pos, klen;
+
+			if (i + 16 < l->nentries && where[i + 16] < WHERE_GROUP)
+				__builtin_prefetch(&m->slots[where[i + 16]], 1);
+			if (w == WHERE_MEMBER)
+				continue;
+			if (w & WHERE_GROUP) {
+				const struct group *gr = &b->groups[w & ~WHERE_GROUP];
+
+				pos = gr->pos;
+				p = group_write(b, m, p, gr, &extra);
+			} else {
+				pos = w;
+				klen = entry_keylen(le, strlen(le->value));
+				*p++ = (uint8_t)klen;
+				memcpy(p, le->value, klen);
+				p = entry_write(p + klen, le, f, klen, true,
+				    UINT32_MAX);
+			}
+			m->slots[pos] |= (uint64_t)off;
+		}
 	}
 	m->arena_len = (size_t)(p - m->arena);
 }
@@ -1022,7 +1119,7 @@ build_rank(struct matcher *m)
 				bits |= UINT64_C(1) << i;
 		m->rank[blk].bits = bits;
 		m->rank[blk].base = (uint32_t)count;
-		count += (size_t)popcount64(bits);
+		count += popcount64(bits);
 	}
 }
 
@@ -1041,8 +1138,10 @@ build_alloc(struct build *b, struct matcher *m, size_t nslots, size_t bytes,
 	m->rank = big_alloc(m->rank_size);
 	m->arena = big_alloc(m->arena_size);
 	m->extra = big_alloc(m->extra_size);
+	b->where = malloc((b->n ? b->n : 1) * sizeof(*b->where));
+	b->groups = malloc((b->ngroups ? b->ngroups : 1) * sizeof(*b->groups));
 	if (m->slots == NULL || m->rank == NULL || m->arena == NULL ||
-	    m->extra == NULL) {
+	    m->extra == NULL || b->where == NULL || b->groups == NULL) {
 		verr_set(b->e, "matcher: out of memory (%zu slots, %zu bytes "
 		    "of records)", total, bytes);
 		return -1;
@@ -1050,11 +1149,20 @@ build_alloc(struct build *b, struct matcher *m, size_t nslots, size_t bytes,
 	return 0;
 }
 
+static void
+build_free(struct build *b)
+{
+	free(b->base);
+	free(b->items);
+	free(b->where);
+	free(b->groups);
+}
+
 struct matcher *
 matcher_build(struct list *const *lists, unsigned nlists, struct verr *e)
 {
-	struct build b = {.lists = lists, .e = e};
-	struct matcher *m;
+	struct build b = {.lists = lists, .nlists = nlists, .e = e};
+	struct matcher *m = NULL;
 	size_t nkeys, nextra, bytes, nslots;
 
 	if (nlists > UINT16_MAX + 1u) {
@@ -1062,30 +1170,28 @@ matcher_build(struct list *const *lists, unsigned nlists, struct verr *e)
 		    UINT16_MAX + 1u);
 		return NULL;
 	}
-	if (build_items(&b, nlists) < 0 || build_sort(&b) < 0 ||
-	    build_measure(&b, &nkeys, &nextra, &bytes) < 0) {
-		free(b.items);
-		return NULL;
-	}
+	if (build_items(&b) < 0 || build_sort(&b) < 0 ||
+	    build_measure(&b, &nkeys, &nextra, &bytes) < 0)
+		goto fail;
 	/* a load of 85%; lower it in the (unseen) case of a long cluster */
 	nslots = nkeys * 100 / LOAD_PERCENT + 1;
 	while (build_max_dist(&b, nslots) > SLOT_DIST_MAX)
 		nslots += nslots / 8 + 1;
-	m = calloc(1, sizeof(*m));
-	if (m == NULL) {
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
 		verr_set(e, "matcher: out of memory");
-		free(b.items);
-		return NULL;
+		goto fail;
 	}
 	m->nkeys = nkeys;
 	m->nentries = b.n;
-	if (build_alloc(&b, m, nslots, bytes, nextra) < 0) {
-		matcher_free(m);
-		free(b.items);
-		return NULL;
-	}
+	if (build_alloc(&b, m, nslots, bytes, nextra) < 0)
+		goto fail;
+	build_place(&b, m);
 	build_fill(&b, m);
 	build_rank(m);
-	free(b.items);
+	build_free(&b);
 	return m;
+fail:
+	matcher_free(m);
+	build_free(&b);
+	return NULL;
 }
