@@ -109,16 +109,6 @@ struct rec_entry {
 #define HASH_K1 UINT64_C(0x9e3779b97f4a7c15)
 #define HASH_K2 UINT64_C(0xc2b2ae3d27d4eb4f)
 
-static inline uint64_t
-fmix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= UINT64_C(0xff51afd7ed558ccd);
-	x ^= x >> 33;
-	x *= UINT64_C(0xc4ceb9fe1a85ec53);
-	x ^= x >> 33;
-	return x;
-}
 
 static inline uint64_t
 rotl64(uint64_t x, unsigned r)
@@ -171,11 +161,15 @@ state_next(uint64_t st, uint64_t w)
 }
 
 /* st: the state after the full words; part: the bytes left over at the
- * start, first byte lowest; l: the length. */
+ * start, first byte lowest; l: the length. One multiply: the state is
+ * mixed already, the home slot takes the product's high bits and the
+ * fingerprint its low bits once the high half is folded in. */
 static inline uint64_t
 hash_final(uint64_t st, uint64_t part, size_t l)
 {
-	return fmix64(((st ^ part) * HASH_K2) ^ l);
+	uint64_t h = (st ^ part ^ ((uint64_t)l << 56)) * HASH_K2;
+
+	return h ^ (h >> 29);
 }
 
 static uint64_t
@@ -213,16 +207,17 @@ struct suffixes {
 	size_t home[SUFFIX_MAX];
 };
 
-static inline void
-suffix_add(const struct matcher *m, struct suffixes *sx, size_t pos,
-    uint64_t h)
+static inline unsigned
+suffix_add(const struct matcher *m, struct suffixes *sx, unsigned n,
+    size_t pos, uint64_t h)
 {
 	size_t home = home_of(m, h);
 
 	__builtin_prefetch(&m->slots[home]);
-	sx->pos[sx->n] = (uint32_t)pos;
-	sx->hash[sx->n] = h;
-	sx->home[sx->n++] = home;
+	sx->pos[n] = (uint32_t)pos;
+	sx->hash[n] = h;
+	sx->home[n] = home;
+	return n + 1;
 }
 
 static inline bool
@@ -231,13 +226,33 @@ labels_in(uint64_t mask, unsigned labels)
 	return (mask >> MIN(labels, 63u)) & 1;
 }
 
-/* One pass from the right, a word at a time: the hash state after j words
- * from the end is shared by every suffix at least 8j bytes long, and the
- * dots of each word say where the suffixes start. Only suffixes with as
- * many labels as some key of a suitable type are kept: `full` types for
- * the whole name, domain for the others. Each home slot is prefetched as
- * soon as it is known. Only the last KEY_MAX bytes of a longer name are
- * looked at (no key is longer). */
+static inline unsigned
+popcount64(uint64_t x)
+{
+	x -= (x >> 1) & UINT64_C(0x5555555555555555);
+	x = (x & UINT64_C(0x3333333333333333)) +
+	    ((x >> 2) & UINT64_C(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+	return (unsigned)((x * ONES) >> 56);
+}
+
+/* The top bits of a dots_in() word as one byte, byte b of the word to bit
+ * 7 - b: in word j (counted from the end of the name) the bit of a dot,
+ * plus 8j, is the length of the suffix that follows the dot. */
+static inline uint64_t
+dot_bits(uint64_t d)
+{
+	return ((d >> 7) * UINT64_C(0x8040201008040201)) >> 56;
+}
+
+/* Two passes from the right. First a word at a time: the hash state after
+ * j words from the end (shared by every suffix at least 8j bytes long) and
+ * a bitmap of suffix lengths that follow a dot. Then over the bitmap,
+ * shortest suffix first. Only suffixes with as many labels as some key of
+ * a suitable type are kept: `full` types for the whole name, domain for
+ * the others. Each home slot is prefetched as soon as it is known. Only
+ * the last KEY_MAX bytes of a longer name are looked at (no key is
+ * longer). */
 static unsigned
 suffixes_find(const struct matcher *m, const char *s, size_t len,
     unsigned full, bool only_full, struct suffixes *sx)
@@ -245,40 +260,54 @@ suffixes_find(const struct matcher *m, const char *s, size_t len,
 	size_t base = len > KEY_MAX ? len - KEY_MAX : 0;
 	const char *v = s + base;
 	size_t vlen = len - base, q = vlen / 8, r = vlen & 7;
-	uint64_t st = HASH_SEED, w = 0, dmask = m->labels[LIST_DOMAIN];
-	uint64_t fmask = 0;
-	unsigned dots = 0;
+	size_t nw = q + (r != 0);
+	uint64_t st[KEY_MAX / 8 + 2], w[KEY_MAX / 8 + 1], bm[4], bm0 = 0;
+	uint64_t dmask = m->labels[LIST_DOMAIN], fmask = 0;
+	unsigned dots, n = 0;
 
 	sx->n = 0;
 	sx->full = false;
 	if (vlen == 0)
 		return 0;
+	st[0] = HASH_SEED;
+	bm[1] = bm[2] = bm[3] = 0;
+	for (size_t j = 0; j < nw; j++) {
+		uint64_t bits;
+
+		w[j] = j < q ? load64(v + vlen - 8 * j - 8) : head_word(v, vlen, r);
+		bits = dot_bits(dots_in(w[j])) << (8 * (j % 8));
+		if (LIKELY(j < 8))
+			bm0 |= bits;
+		else
+			bm[j / 8] |= bits;
+		st[j + 1] = state_next(st[j], w[j]);
+	}
+	dots = bm0 & 1;			/* a dot at the very end: no suffix */
+	bm[0] = bm0 & ~UINT64_C(1);
+	for (size_t i = 0; !only_full && i <= (vlen - 1) / 64; i++) {
+		for (uint64_t b = bm[i]; b != 0; b &= b - 1) {
+			size_t l = 64 * i + (size_t)__builtin_ctzll(b);
+			size_t rr = l & 7;
+
+			if (labels_in(dmask, ++dots))
+				n = suffix_add(m, sx, n, len - l,
+				    hash_final(st[l / 8],
+				    rr ? w[l / 8] >> (8 * (8 - rr)) : 0, l));
+		}
+	}
+	if (only_full)
+		dots += popcount64(bm[0]) + popcount64(bm[1]) +
+		    popcount64(bm[2]) + popcount64(bm[3]);
 	for (unsigned t = 0; t < LIST_NTYPES; t++)
 		if (full & (1u << t))
 			fmask |= m->labels[t];
-	for (size_t j = 0; j < q + (r != 0); j++) {
-		uint64_t d;
-
-		w = j < q ? load64(v + vlen - 8 * j - 8) : head_word(v, vlen, r);
-		for (d = dots_in(w); d != 0; dots++) {
-			unsigned b = (63 - (unsigned)__builtin_clzll(d)) / 8;
-			size_t l = 8 * j + 7 - b;
-
-			d &= ~(UINT64_C(0x80) << (8 * b));
-			if (l > 0 && !only_full && labels_in(dmask, dots + 1))
-				suffix_add(m, sx, len - l, hash_final(st,
-				    b == 7 ? 0 : w >> (8 * (b + 1)), l));
-		}
-		if (j < q)
-			st = state_next(st, w);
-	}
 	if (base == 0 ? labels_in(fmask, dots + 1) :
 	    s[base - 1] == '.' && !only_full && labels_in(dmask, dots + 1)) {
-		suffix_add(m, sx, base, hash_final(st,
-		    r ? w >> (8 * (8 - r)) : 0, vlen));
+		n = suffix_add(m, sx, n, base, hash_final(st[q],
+		    r ? w[q] >> (8 * (8 - r)) : 0, vlen));
 		sx->full = base == 0;
 	}
-	return sx->n;
+	return sx->n = n;
 }
 
 static inline bool
@@ -390,15 +419,6 @@ entry_next(const struct rec_entry *e)
 	return (const uint8_t *)e->id + strlen(e->id) + 1;
 }
 
-static inline unsigned
-popcount64(uint64_t x)
-{
-	x -= (x >> 1) & UINT64_C(0x5555555555555555);
-	x = (x & UINT64_C(0x3333333333333333)) +
-	    ((x >> 2) & UINT64_C(0x3333333333333333));
-	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
-	return (unsigned)((x * ONES) >> 56);
-}
 
 static inline size_t
 slot_rank(const struct matcher *m, size_t i)

@@ -49,7 +49,7 @@
 #endif
 
 #define NQUERIES (4u << 20)
-#define NPOPULAR 10000
+static unsigned NPOPULAR = 10000;
 #define ROUNDS 3
 
 /* Random numbers: splitmix64, reproducible from the seed. */
@@ -568,6 +568,7 @@ cmd_load(int argc, char **argv)
 	struct verr e;
 	size_t rss0, rss1, peak, n;
 	double t, random_rate, zipf_rate, random_hits, zipf_hits, rwall, zwall;
+	const char *only;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: bench_match load PREFIX [PUBKEY]\n");
@@ -616,10 +617,18 @@ cmd_load(int argc, char **argv)
 	if (names_load(argv[1], &nm) < 0)
 		return 1;
 	rng_s = 0x5eed;
+	only = getenv("BENCH_ONLY");
+	if (getenv("BENCH_POPULAR") != NULL)
+		NPOPULAR = (unsigned)strtoul(getenv("BENCH_POPULAR"), NULL, 10);
 	queries_random(&nm, &q, NQUERIES);
-	random_rate = run_lookups(ld.m, &q, NULL, q.n, &random_hits, &rwall);
-	queries_zipf(&nm, &pop, &seq, NQUERIES);
-	zipf_rate = run_lookups(ld.m, &pop, seq, NQUERIES, &zipf_hits, &zwall);
+	queries_zipf(&nm, &pop, &seq, NQUERIES);	/* "random" or "zipf", for profiling */
+	random_rate = random_hits = rwall = zipf_rate = zipf_hits = zwall = 0;
+	if (only == NULL || strcmp(only, "random") == 0)
+		random_rate = run_lookups(ld.m, &q, NULL, q.n, &random_hits,
+		    &rwall);
+	if (only == NULL || strcmp(only, "zipf") == 0)
+		zipf_rate = run_lookups(ld.m, &pop, seq, NQUERIES, &zipf_hits,
+		    &zwall);
 	printf("lookups, one thread, median of %d runs of %u names, per "
 	    "second of CPU time (wall clock):\n"
 	    "  random (uniform over all names, 2-6 labels): %.2f M names/s "
