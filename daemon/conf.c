@@ -348,11 +348,20 @@ feed_free(struct feed_conf *f)
 	free(f->ca_file);
 }
 
+struct conf *
+conf_ref(struct conf *c)
+{
+	atomic_fetch_add(&c->extra_refs, 1);
+	return c;
+}
+
 void
 conf_free(struct conf *c)
 {
 	if (c == NULL)
 		return;
+	if (atomic_fetch_sub(&c->extra_refs, 1) > 0)
+		return;		/* another owner remains */
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
 		const struct ckey *k = &keys[i];
 		if (!(k->scope & S_GLOBAL))

@@ -20,6 +20,7 @@
 #define VETO_CONF_H
 
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,6 +65,7 @@ struct feed_conf {
 
 struct conf {
 	char *path;
+	atomic_int extra_refs;		/* conf_ref()s beyond the first owner */
 
 	unsigned queue_first, queue_count;	/* queues = 0 or 0-3 */
 	bool fail_open;
@@ -116,7 +118,10 @@ struct conf {
 struct conf *conf_load(const char *path, struct verr *e);
 /* The defaults alone (no feeds): for tools given a list on the command line. */
 struct conf *conf_default(void);
-void conf_free(struct conf *c);
+void conf_free(struct conf *c);	/* drops one reference (see conf_ref) */
+/* Shared ownership: policy snapshots share the configuration they were
+ * built from; conf_ref() adds an owner, conf_free() drops one. */
+struct conf *conf_ref(struct conf *c);
 /* Print the effective configuration, one `key = value` per line. */
 void conf_print(FILE *f, const struct conf *c);
 /* Find a feed by name; NULL if none. */

@@ -26,6 +26,7 @@
 #ifndef VETO_LIST_H
 #define VETO_LIST_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -77,6 +78,7 @@ struct list {
 	uint8_t digest[32];		/* SHA-256 of the list bytes */
 	size_t size;			/* bytes of the list file */
 	struct arena *meta, *bulk;
+	atomic_int extra_refs;		/* list_ref()s beyond the first owner */
 };
 
 struct list_limits {
@@ -89,6 +91,12 @@ struct list_limits {
 struct list *list_parse(const uint8_t *buf, size_t len,
     const struct list_limits *lim, struct verr *e);
 void list_free(struct list *l);		/* NULL allowed */
+
+/* Shared ownership (policy snapshots share a feed's list metadata): a
+ * freshly parsed list has one owner; list_ref() adds one, list_unref()
+ * drops one and frees the list with the last (policy.c implements these). */
+struct list *list_ref(struct list *l);
+void list_unref(struct list *l);
 void list_drop_entries(struct list *l);	/* free the bulk arena */
 
 /* The text for a language: exact match, then "en", then the plain string,

@@ -60,6 +60,14 @@ struct matcher *matcher_build(struct list *const *lists, unsigned nlists,
     struct verr *e);
 void matcher_free(struct matcher *m);	/* NULL allowed */
 
+/* Rebuild after one feed changed, without re-reading the others: feed i
+ * takes its entries from lists[i] when that list still has them (a new
+ * list), else from prev's feed i when keep[i] (unchanged feed), else none
+ * (a feed disabled by expiry, or with no list). prev may be NULL. */
+struct matcher *matcher_rebuild(const struct matcher *prev,
+    struct list *const *lists, const bool *keep, unsigned nlists,
+    struct verr *e);
+
 /* name: canonical (norm_name). Returns true and fills r on a match. */
 bool match_name(const struct matcher *m, const char *name, size_t len,
     struct match_result *r);

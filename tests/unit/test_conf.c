@@ -200,6 +200,46 @@ test_print_roundtrip(void **state)
 	conf_free(c2);
 }
 
+/* Every key the parser knows is documented in conf/veto.conf. */
+static void
+test_every_key_documented(void **state)
+{
+	struct verr e;
+	struct conf *c = load_text(STOP FEED, &e);
+	char *doc = NULL, line[512];
+	size_t doclen = 0;
+	FILE *mem, *f;
+
+	(void)state;
+	assert_non_null(c);
+	f = fopen("conf/veto.conf", "r");
+	assert_non_null(f);
+	mem = open_memstream(&doc, &doclen);
+	while (fgets(line, sizeof(line), f) != NULL)
+		fputs(line, mem);
+	fclose(f);
+	fclose(mem);
+	f = tmpfile();
+	conf_print(f, c);
+	rewind(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char key[128], pat[160];
+		char *eq = strstr(line, " = ");
+		if (eq == NULL)
+			continue;
+		str_ncopy(key, sizeof(key), line, (size_t)(eq - line));
+		snprintf(pat, sizeof(pat), "\n#%s = ", key);
+		if (strstr(doc, pat) == NULL) {
+			snprintf(pat, sizeof(pat), "\n%s = ", key);
+			if (strstr(doc, pat) == NULL)
+				fail_msg("key `%s' is not documented in conf/veto.conf", key);
+		}
+	}
+	fclose(f);
+	free(doc);
+	conf_free(c);
+}
+
 int
 main(void)
 {
@@ -210,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_print_roundtrip),
+		cmocka_unit_test(test_every_key_documented),
 	};
 	(void)tmpl;
 	return cmocka_run_group_tests(tests, NULL, NULL);
