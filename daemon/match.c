@@ -1215,3 +1215,122 @@ fail:
 	build_free(&b);
 	return NULL;
 }
+
+/* Rebuilding from a previous matcher: the entries of the kept feeds are
+ * read back from its records (one pass over the arena) into lists the
+ * builder reads like any other. Within a record a feed's entries of one
+ * type are in list order, so "the first in the list" still wins ties. */
+
+struct extract {
+	struct list *lists;	/* per feed; entries malloc'd */
+	struct arena *strings;	/* values: key + rest, NUL-terminated */
+};
+
+/* Count (fill false) or copy (fill true) the entries of the wanted feeds
+ * of prev, in record order. */
+static int
+prev_walk(const struct matcher *prev, const bool *want, unsigned nlists,
+    struct extract *x, bool fill)
+{
+	const uint8_t *p = prev->arena + 1, *end = prev->arena + prev->arena_len;
+
+	while (p < end) {
+		const char *key = (const char *)p + 1;
+		size_t keylen = p[0];
+		bool first = true;
+		struct rec_entry e;
+
+		p += 1 + keylen;
+		for (;;) {
+			p = entry_decode(p, first, &e);
+			p = entry_next(&e);
+			first = false;
+			if (e.feed < nlists && want[e.feed]) {
+				struct list *l = &x->lists[e.feed];
+				struct list_entry *le;
+				char *v;
+
+				if (!fill) {
+					l->nentries++;
+				} else {
+					le = &l->entries[l->nentries++];
+					v = arena_alloc(x->strings,
+					    keylen + e.restlen + 1);
+					if (v == NULL)
+						return -1;
+					memcpy(v, key, keylen);
+					if (e.restlen > 0)
+						memcpy(v + keylen, e.rest,
+						    e.restlen);
+					v[keylen + e.restlen] = '\0';
+					*le = (struct list_entry){.id = e.id,
+					    .value = v, .cat = e.cat,
+					    .url_host_len = (uint16_t)(e.type ==
+					    LIST_URL ? keylen : 0),
+					    .type = e.type};
+				}
+			}
+			if (e.last)
+				break;
+		}
+	}
+	return 0;
+}
+
+static int
+prev_extract(const struct matcher *prev, const bool *want, unsigned nlists,
+    struct extract *x)
+{
+	prev_walk(prev, want, nlists, x, false);
+	for (unsigned f = 0; f < nlists; f++) {
+		struct list *l = &x->lists[f];
+
+		if (!want[f])
+			continue;
+		l->entries = calloc(l->nentries ? l->nentries : 1,
+		    sizeof(*l->entries));
+		if (l->entries == NULL)
+			return -1;
+		l->nentries = 0;
+	}
+	return prev_walk(prev, want, nlists, x, true);
+}
+
+struct matcher *
+matcher_rebuild(const struct matcher *prev, struct list *const *lists,
+    const bool *keep, unsigned nlists, struct verr *e)
+{
+	struct list **use = calloc(nlists ? nlists : 1, sizeof(*use));
+	bool *want = calloc(nlists ? nlists : 1, sizeof(*want));
+	struct extract x = {calloc(nlists ? nlists : 1, sizeof(*x.lists)),
+	    arena_new(1 << 20)};
+	struct matcher *m = NULL;
+	bool any = false;
+
+	if (use == NULL || want == NULL || x.lists == NULL ||
+	    x.strings == NULL) {
+		verr_set(e, "matcher: out of memory");
+		goto done;
+	}
+	for (unsigned f = 0; f < nlists; f++) {
+		if (lists[f] != NULL && lists[f]->entries != NULL) {
+			use[f] = lists[f];
+		} else if (prev != NULL && keep != NULL && keep[f]) {
+			use[f] = &x.lists[f];
+			want[f] = any = true;
+		}
+	}
+	if (any && prev_extract(prev, want, nlists, &x) < 0) {
+		verr_set(e, "matcher: out of memory reading the kept feeds");
+		goto done;
+	}
+	m = matcher_build(use, nlists, e);
+done:
+	for (unsigned f = 0; x.lists != NULL && f < nlists; f++)
+		free(x.lists[f].entries);
+	free(x.lists);
+	arena_free(x.strings);
+	free(want);
+	free(use);
+	return m;
+}

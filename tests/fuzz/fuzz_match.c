@@ -10,7 +10,9 @@
  *                 if c & 0x40), and the host for match_host_has_urls
  *   feed = (c >> 3) % 3, category = c.
  * NUL bytes read as '.'. A list with an entry the matcher refuses (empty or
- * over-long name, url without a path) must be refused, nothing else. */
+ * over-long name, url without a path) must be refused, nothing else. The
+ * matcher rebuilt from itself (matcher_rebuild, every feed kept) must
+ * answer the same. */
 #include "../../daemon/match.c"
 
 #include <assert.h>
@@ -259,9 +261,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		size_t total = fl[0].n + fl[1].n + fl[2].n;
 
+		struct list dropped[NFEEDS], *dp[NFEEDS];
+		bool keep[NFEEDS] = {true, true, true};
+		struct matcher *m2;
+
 		assert(matcher_entries(m) == total);
 		for (unsigned i = 0; i < nlook; i++)
 			lookup(m, fl, look[i], looklen[i], lookip[i]);
+		/* the same feeds read back from m answer the same */
+		memset(dropped, 0, sizeof(dropped));
+		for (unsigned f = 0; f < NFEEDS; f++)
+			dp[f] = &dropped[f];
+		m2 = matcher_rebuild(m, dp, keep, NFEEDS, &e);
+		assert(m2 != NULL && matcher_entries(m2) == total);
+		for (unsigned i = 0; i < nlook; i++)
+			lookup(m2, fl, look[i], looklen[i], lookip[i]);
+		matcher_free(m2);
 		for (uint32_t i = 0; i < total; i++) {
 			struct match_result r;
 
