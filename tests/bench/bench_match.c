@@ -88,6 +88,25 @@ cpu_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A phase of the load: wall clock and CPU time (page faults included). */
+struct phase {
+	double wall, cpu;
+};
+
+static void
+phase_start(struct phase *p)
+{
+	p->wall = -now_s();
+	p->cpu = -cpu_s();
+}
+
+static void
+phase_end(struct phase *p)
+{
+	p->wall += now_s();
+	p->cpu += cpu_s();
+}
+
 /* Names: a top-level label from a weighted list of real ones, a second
  * level of 3-12 characters, further labels of 1-10 (www, cdn, img-2 ...). */
 static const struct {
@@ -309,7 +328,7 @@ names_load(const char *prefix, struct names *nm)
 /* Loading. */
 
 struct load {
-	double read, verify, parse, build;
+	struct phase read, verify, parse, build;
 	bool verified, stand_in;
 	struct list *list;
 	struct matcher *m;
@@ -325,29 +344,28 @@ load_list(const char *prefix, const char *pubkey, struct load *ld)
 	size_t len, siglen;
 	char path[4096];
 	struct verr e;
-	double t;
 
 	list_init();
 	snprintf(path, sizeof(path), "%s.json", prefix);
-	t = now_s();
+	phase_start(&ld->read);
 	if (file_read(path, (size_t)1 << 36, &buf, &len, &e) < 0)
 		goto fail;
-	ld->read = now_s() - t;
+	phase_end(&ld->read);
 	if (pubkey != NULL) {
 		snprintf(path, sizeof(path), "%s.json.minisig", prefix);
 		if (sig_keyring_add_arg(&ring, pubkey, &e) < 0 ||
 		    file_read(path, SIG_FILE_MAX, &sigbuf, &siglen, &e) < 0)
 			goto fail;
-		t = now_s();
+		phase_start(&ld->verify);
 		if (sig_verify(&ring, buf, len, sigbuf, siglen, 0, NULL, &e) < 0)
 			goto fail;
-		ld->verify = now_s() - t;
+		phase_end(&ld->verify);
 		ld->verified = true;
 		free(sigbuf);
 	}
-	t = now_s();
+	phase_start(&ld->parse);
 	ld->list = list_parse(buf, len, &lim, &e);
-	ld->parse = now_s() - t;
+	phase_end(&ld->parse);
 	free(buf);
 	if (ld->list == NULL)
 		goto fail;
@@ -375,15 +393,14 @@ load_list(const char *prefix, const char *pubkey, struct load *ld)
 {
 	struct names nm;
 	struct list *l;
-	double t;
 
 	(void)pubkey;
 	ld->stand_in = true;
-	t = now_s();
+	phase_start(&ld->read);
 	if (names_load(prefix, &nm) < 0)
 		return -1;
-	ld->read = now_s() - t;
-	t = now_s();
+	phase_end(&ld->read);
+	phase_start(&ld->parse);
 	l = xcalloc(1, sizeof(*l));
 	l->bulk = arena_new(1 << 20);
 	l->entries = arena_alloc(l->bulk, nm.n * sizeof(*l->entries));
@@ -399,7 +416,7 @@ load_list(const char *prefix, const char *pubkey, struct load *ld)
 		le->id = arena_strndup(l->bulk, id, (size_t)n);
 	}
 	l->nentries = l->count[LIST_DOMAIN] = nm.n;
-	ld->parse = now_s() - t;
+	phase_end(&ld->parse);
 	ld->list = l;
 	free(nm.buf);
 	free(nm.off);
@@ -567,8 +584,9 @@ cmd_load(int argc, char **argv)
 	uint32_t *seq;
 	struct verr e;
 	size_t rss0, rss1, peak, n;
-	double t, random_rate, zipf_rate, random_hits, zipf_hits, rwall, zwall;
+	double random_rate, zipf_rate, random_hits, zipf_hits, rwall, zwall;
 	const char *only;
+	char verify[64];
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: bench_match load PREFIX [PUBKEY]\n");
@@ -578,9 +596,9 @@ cmd_load(int argc, char **argv)
 	rss0 = rss_bytes();
 	if (load_list(argv[1], argc > 2 ? argv[2] : NULL, &ld) < 0)
 		return 1;
-	t = now_s();
+	phase_start(&ld.build);
 	ld.m = matcher_build(&ld.list, 1, &e);
-	ld.build = now_s() - t;
+	phase_end(&ld.build);
 	if (ld.m == NULL) {
 		fprintf(stderr, "bench_match: %s\n", e.msg);
 		return 1;
@@ -591,16 +609,20 @@ cmd_load(int argc, char **argv)
 	peak = peak_bytes();
 	matcher_info(ld.m, &mi);
 	n = mi.entries;
-
-	printf("load %zu entries: read %.0f ms, verify %s, parse %.0f ms%s, "
-	    "build %.0f ms; verify+parse+build %.0f ms\n", n, ld.read * 1e3,
-	    ld.verified ? "" : "n/a", ld.parse * 1e3,
-	    ld.stand_in ? " (stand-in: names file to entries; list_parse "
-	    "not merged yet)" : "", ld.build * 1e3,
-	    (ld.verify + ld.parse + ld.build) * 1e3);
 	if (ld.verified)
-		printf("  verify %.0f ms (sig_verify, BLAKE2b + Ed25519)\n",
-		    ld.verify * 1e3);
+		snprintf(verify, sizeof(verify), "%.0f ms (%.0f)",
+		    ld.verify.cpu * 1e3, ld.verify.wall * 1e3);
+	else
+		snprintf(verify, sizeof(verify), "n/a");
+
+	printf("load %zu entries, CPU time (wall clock): read %.0f ms (%.0f), "
+	    "verify %s, parse %.0f ms (%.0f)%s, build %.0f ms (%.0f); "
+	    "verify+parse+build %.0f ms (%.0f)\n", n, ld.read.cpu * 1e3,
+	    ld.read.wall * 1e3, verify, ld.parse.cpu * 1e3, ld.parse.wall * 1e3,
+	    ld.stand_in ? " [stand-in: names file to entries; list_parse "
+	    "not merged yet]" : "", ld.build.cpu * 1e3, ld.build.wall * 1e3,
+	    (ld.verify.cpu + ld.parse.cpu + ld.build.cpu) * 1e3,
+	    (ld.verify.wall + ld.parse.wall + ld.build.wall) * 1e3);
 	printf("memory: matcher %.1f bytes/entry = slots %.1f (%zu at "
 	    "%.0f%% load, max probe %u) + rank %.2f + records %.1f + extra "
 	    "%.1f; RSS delta %.1f bytes/entry; peak RSS while loading "
@@ -637,11 +659,13 @@ cmd_load(int argc, char **argv)
 	    "(%.2f), %.1f%% hits\n", ROUNDS, NQUERIES, random_rate / 1e6,
 	    rwall / 1e6, random_hits * 100, NPOPULAR, zipf_rate / 1e6,
 	    zwall / 1e6, zipf_hits * 100);
-	printf("figures: entries=%zu read_ms=%.1f verify_ms=%.1f parse_ms=%.1f "
-	    "build_ms=%.1f load_ms=%.1f matcher_bpe=%.1f rss_bpe=%.1f "
-	    "peak_mb=%.1f random_mps=%.2f zipf_mps=%.2f stand_in=%d\n", n,
-	    ld.read * 1e3, ld.verify * 1e3, ld.parse * 1e3, ld.build * 1e3,
-	    (ld.verify + ld.parse + ld.build) * 1e3,
+	printf("figures: entries=%zu verify_ms=%.1f parse_ms=%.1f "
+	    "build_ms=%.1f load_ms=%.1f load_wall_ms=%.1f matcher_bpe=%.1f "
+	    "rss_bpe=%.1f peak_mb=%.1f random_mps=%.2f zipf_mps=%.2f "
+	    "stand_in=%d\n", n, ld.verify.cpu * 1e3, ld.parse.cpu * 1e3,
+	    ld.build.cpu * 1e3,
+	    (ld.verify.cpu + ld.parse.cpu + ld.build.cpu) * 1e3,
+	    (ld.verify.wall + ld.parse.wall + ld.build.wall) * 1e3,
 	    (double)matcher_bytes(ld.m) / (double)n,
 	    (double)(rss1 - rss0) / (double)n, (double)(peak - rss0) / 1e6,
 	    random_rate / 1e6, zipf_rate / 1e6, ld.stand_in);
@@ -745,11 +769,36 @@ unbound_conf(const char *path, int port, const struct names *nm)
 	return fclose(f);
 }
 
+/* CPU time (user + system) of a process so far, in seconds. */
+static double
+proc_cpu_s(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
+		return 0;
+	/* after "pid (comm)": state is field 3, utime 14, stime 15 */
+	for (int field = 2; field < 13 && p != NULL; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL)
+		return 0;
+	ut = strtoull(p + 1, &p, 10);
+	st = strtoull(p, NULL, 10);
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 /* Start unbound on conf, wait for an answer about `name`; report the
- * time, the rcode, the RSS and peak RSS. */
+ * time (wall and unbound's CPU time), the rcode, the RSS and peak RSS. */
 static int
 unbound_run(const char *conf, int port, const char *name, double *secs,
-    size_t *rss, size_t *peak)
+    double *cpu, size_t *rss, size_t *peak)
 {
 	double t = now_s();
 	pid_t pid = fork();
@@ -760,13 +809,16 @@ unbound_run(const char *conf, int port, const char *name, double *secs,
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
-		if (null >= 0)
+		if (null >= 0) {
 			dup2(null, 1);
+			dup2(null, 2);
+		}
 		execlp("unbound", "unbound", "-d", "-c", conf, (char *)NULL);
 		_exit(127);
 	}
 	rc = dns_wait_answer(port, name, 600000);
 	*secs = now_s() - t;
+	*cpu = proc_cpu_s(pid);
 	*rss = proc_status_kb(pid, "VmRSS") * 1024;
 	*peak = proc_status_kb(pid, "VmHWM") * 1024;
 	kill(pid, SIGTERM);
@@ -779,7 +831,7 @@ cmd_unbound(int argc, char **argv)
 {
 	struct names nm;
 	char conf[4096];
-	double t0, t1;
+	double t0, t1, c0, c1;
 	size_t rss0, rss1, peak0, peak1;
 	int port, rc0, rc1;
 
@@ -794,27 +846,30 @@ cmd_unbound(int argc, char **argv)
 		perror("unbound configuration");
 		return 1;
 	}
-	rc0 = unbound_run(conf, port, nm.buf, &t0, &rss0, &peak0);
+	rc0 = unbound_run(conf, port, nm.buf, &t0, &c0, &rss0, &peak0);
 	if ((port = free_udp_port()) < 0 || unbound_conf(conf, port, &nm) < 0) {
 		perror("unbound configuration");
 		return 1;
 	}
-	rc1 = unbound_run(conf, port, nm.buf + nm.off[nm.n / 2], &t1, &rss1,
-	    &peak1);
+	rc1 = unbound_run(conf, port, nm.buf + nm.off[nm.n / 2], &t1, &c1,
+	    &rss1, &peak1);
 	unlink(conf);
 	if (rc0 < 0 || rc1 < 0) {
 		fprintf(stderr, "unbound did not answer (rcode %d, %d)\n", rc0,
 		    rc1);
 		return 1;
 	}
-	printf("unbound: no zones: answered (rcode %d) after %.0f ms, RSS %.1f MB\n"
+	printf("unbound: no zones: answered (rcode %d) after %.0f ms (CPU %.0f "
+	    "ms), RSS %.1f MB\n"
 	    "unbound: %zu local-zones: answered (rcode %d, 3 = NXDOMAIN) after "
-	    "%.0f ms, RSS %.1f MB, peak %.1f MB, %.0f bytes/entry over the "
-	    "empty server\n", rc0, t0 * 1e3, (double)rss0 / 1e6, nm.n, rc1,
-	    t1 * 1e3, (double)rss1 / 1e6, (double)peak1 / 1e6,
+	    "%.0f ms (CPU %.0f ms), RSS %.1f MB, peak %.1f MB, %.0f bytes/entry "
+	    "over the empty server\n", rc0, t0 * 1e3, c0 * 1e3,
+	    (double)rss0 / 1e6, nm.n, rc1, t1 * 1e3, c1 * 1e3,
+	    (double)rss1 / 1e6, (double)peak1 / 1e6,
 	    (double)(rss1 - rss0) / (double)nm.n);
-	printf("figures: entries=%zu unbound_load_ms=%.1f unbound_rss_bpe=%.1f "
-	    "unbound_rss_mb=%.1f unbound_peak_mb=%.1f\n", nm.n, t1 * 1e3,
+	printf("figures: entries=%zu unbound_load_ms=%.1f "
+	    "unbound_load_wall_ms=%.1f unbound_rss_bpe=%.1f unbound_rss_mb=%.1f "
+	    "unbound_peak_mb=%.1f\n", nm.n, c1 * 1e3, t1 * 1e3,
 	    (double)(rss1 - rss0) / (double)nm.n, (double)rss1 / 1e6,
 	    (double)peak1 / 1e6);
 	return rc1 == 3 ? 0 : 1;
