@@ -358,6 +358,9 @@ probe(const struct matcher *m, uint64_t h, size_t home, const char *s,
 		    ((v >> SLOT_TYPE_SHIFT) & want) == 0)
 			continue;
 		rec = m->arena + (v & SLOT_OFF_MASK);
+		/* a likely hit: start the other lines it needs */
+		__builtin_prefetch(rec + len + 1);
+		__builtin_prefetch(&m->rank[i / 64]);
 		if (key_equal(rec, s, len))
 			return i;
 	}
