@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -537,6 +538,38 @@ queries_zipf(const struct names *nm, struct queries *pop, uint32_t **seq,
 	free(cdf);
 }
 
+/* The latency of one random memory access here (a pointer chase over 256
+ * MiB in huge pages), for reading the random-lookup figure: a miss costs
+ * about one, a hit two (slot, then record). */
+static double
+memory_latency_ns(void)
+{
+	size_t n = ((size_t)256 << 20) / sizeof(uint64_t), steps = 2000000;
+	uint64_t *a = mmap(NULL, n * sizeof(*a), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p = 0;
+	double t;
+
+	if (a == MAP_FAILED)
+		return 0;
+	madvise(a, n * sizeof(*a), MADV_HUGEPAGE);
+	/* one random cycle through every element (Sattolo) */
+	for (size_t i = 0; i < n; i++)
+		a[i] = i;
+	for (size_t i = n - 1; i > 0; i--) {
+		size_t j = rng() % i;
+		uint64_t tmp = a[i];
+
+		a[i] = a[j];
+		a[j] = tmp;
+	}
+	t = cpu_s();
+	for (size_t i = 0; i < steps; i++)
+		p = a[p];
+	t = cpu_s() - t;
+	munmap(a, n * sizeof(*a));
+	return p == n ? 0 : t / (double)steps * 1e9;
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -651,6 +684,8 @@ cmd_load(int argc, char **argv)
 	if (only == NULL || strcmp(only, "zipf") == 0)
 		zipf_rate = run_lookups(ld.m, &pop, seq, NQUERIES, &zipf_hits,
 		    &zwall);
+	printf("memory latency here: %.0f ns per dependent random access\n",
+	    memory_latency_ns());
 	printf("lookups, one thread, median of %d runs of %u names, per "
 	    "second of CPU time (wall clock):\n"
 	    "  random (uniform over all names, 2-6 labels): %.2f M names/s "
