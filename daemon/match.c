@@ -13,7 +13,8 @@
  *           first slot whose distance is smaller than the probe's. The home
  *           is fastrange(hash, nslots); SLOT_DIST_MAX + 1 slots of tail
  *           follow, so probes never wrap around.
- *   arena   one record per key, byte-aligned:
+ *   arena   one record per key, byte-aligned, in list order (of the key's
+ *           first entry):
  *             u8 key length, key bytes (a name, or a url entry's host),
  *             then its entries, host entries first, then domain, then url,
  *             each in feed order, then list order:
@@ -30,17 +31,16 @@
  *           are numbered from nkeys up, and `extra` holds their offsets.
  *
  * Lookup hashes every suffix of the name in one pass from the right (8-byte
- * words aligned on the name's end, so all suffixes share the word states),
- * prefetches every home slot, then probes the longest suffix first: the
- * first key found with a suitable entry is the answer. Nothing is allocated
- * or locked; the structure is read-only once built.
+ * words aligned on the name's end, so all suffixes share the word states;
+ * the dots come out of the same words), skips suffixes with a label count
+ * no key has, prefetches every remaining home slot, then probes the longest
+ * suffix first: the first key found with a suitable entry is the answer.
+ * A miss costs about one memory access (the slots of all suffixes are
+ * fetched in parallel), a hit two (its slot, then its record). Nothing is
+ * allocated or locked; the structure is read-only once built.
  *
- * Build sorts (hash, key) pairs with a counting sort on the top bits of the
- * hash and an insertion sort within buckets, groups equal keys, and lays
- * the slots out in one sequential pass (sorted by hash means sorted by home
- * slot, which is Robin Hood order).
+ * Build: see "Building" below; a few sequential passes and a counting sort.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -108,7 +108,6 @@ struct rec_entry {
 #define HASH_SEED UINT64_C(0x6a09e667f3bcc908)
 #define HASH_K1 UINT64_C(0x9e3779b97f4a7c15)
 #define HASH_K2 UINT64_C(0xc2b2ae3d27d4eb4f)
-
 
 static inline uint64_t
 rotl64(uint64_t x, unsigned r)
@@ -421,7 +420,6 @@ entry_next(const struct rec_entry *e)
 {
 	return (const uint8_t *)e->id + strlen(e->id) + 1;
 }
-
 
 static inline size_t
 slot_rank(const struct matcher *m, size_t i)
@@ -918,47 +916,70 @@ build_items(struct build *b)
 	return 0;
 }
 
-/* Sort items by (hash, key), stable: a counting sort on the top bits of
- * the hash, then an insertion sort inside each (small) bucket. */
+/* Sort items by (hash, key), stable: two LSD radix passes of 12 bits on
+ * the top 24 bits of the hash (4096 buckets: the counts stay in cache and
+ * the scatter writes 4096 sequential streams), then an insertion sort of
+ * each run with equal top bits (about one item per run up to 16M items). */
+#define SORT_BITS 12
+#define SORT_BUCKETS (1u << SORT_BITS)
+
+static inline unsigned
+sort_digit(const struct bitem *it, unsigned pass)
+{
+	return (unsigned)(it->hash >> (64 - SORT_BITS * (2 - pass))) &
+	    (SORT_BUCKETS - 1);
+}
+
 static int
 build_sort(struct build *b)
 {
-	unsigned bits = 1;
-	size_t nb, *count;
-	struct bitem *out;
+	size_t *count = calloc(2 * SORT_BUCKETS, sizeof(*count));
+	struct bitem *tmp = malloc((b->n ? b->n : 1) * sizeof(*tmp));
+	struct bitem *from = b->items, *to = tmp;
 
-	while (bits < 26 && ((size_t)1 << bits) < b->n)
-		bits++;
-	nb = (size_t)1 << bits;
-	count = calloc(nb + 1, sizeof(*count));
-	out = malloc((b->n ? b->n : 1) * sizeof(*out));
-	if (count == NULL || out == NULL) {
+	if (count == NULL || tmp == NULL) {
 		free(count);
-		free(out);
+		free(tmp);
 		verr_set(b->e, "matcher: out of memory sorting %zu entries",
 		    b->n);
 		return -1;
 	}
-	for (size_t i = 0; i < b->n; i++)
-		count[(b->items[i].hash >> (64 - bits)) + 1]++;
-	for (size_t i = 1; i <= nb; i++)
-		count[i] += count[i - 1];
-	for (size_t i = 0; i < b->n; i++)
-		out[count[b->items[i].hash >> (64 - bits)]++] = b->items[i];
-	/* count[k] is now the end of bucket k */
-	for (size_t k = 0, start = 0; k < nb; start = count[k++]) {
-		for (size_t i = start + 1; i < count[k]; i++) {
-			struct bitem t = out[i];
-			size_t j = i;
+	for (size_t i = 0; i < b->n; i++) {
+		count[sort_digit(&from[i], 0)]++;
+		count[SORT_BUCKETS + sort_digit(&from[i], 1)]++;
+	}
+	for (unsigned pass = 0; pass < 2; pass++) {
+		size_t *c = count + pass * SORT_BUCKETS, sum = 0;
+		struct bitem *t;
 
-			for (; j > start && item_cmp(b, &out[j - 1], &t) > 0; j--)
-				out[j] = out[j - 1];
-			out[j] = t;
+		for (unsigned k = 0; k < SORT_BUCKETS; k++) {
+			size_t n = c[k];
+
+			c[k] = sum;
+			sum += n;
+		}
+		for (size_t i = 0; i < b->n; i++)
+			to[c[sort_digit(&from[i], pass)]++] = from[i];
+		t = from;
+		from = to;
+		to = t;
+	}
+	/* from == b->items again after two passes */
+	for (size_t start = 0, end; start < b->n; start = end) {
+		uint64_t top = from[start].hash >> (64 - 2 * SORT_BITS);
+
+		for (end = start + 1; end < b->n &&
+		    from[end].hash >> (64 - 2 * SORT_BITS) == top; end++) {
+			struct bitem t = from[end];
+			size_t k = end;
+
+			for (; k > start && item_cmp(b, &from[k - 1], &t) > 0; k--)
+				from[k] = from[k - 1];
+			from[k] = t;
 		}
 	}
 	free(count);
-	free(b->items);
-	b->items = out;
+	free(tmp);
 	return 0;
 }
 
@@ -1033,6 +1054,9 @@ build_place(struct build *b, struct matcher *m)
 		size_t home = home_of(m, it->hash), pos = MAX(home, next);
 		unsigned types = 0;
 
+		if (i + 16 < b->n)
+			__builtin_prefetch(&b->where[item_gidx(b,
+			    &b->items[i + 16])], 1);
 		j = group_end(b, i);
 		for (size_t k = i; k < j; k++)
 			types |= 1u << b->items[k].type;
