@@ -607,26 +607,94 @@ run_lookups(const struct matcher *m, const struct queries *q,
 	return rate[ROUNDS / 2];
 }
 
+struct figures {
+	size_t n, rss0, rss1, peak;
+	double random_rate, random_wall, random_hits;
+	double zipf_rate, zipf_wall, zipf_hits;
+};
+
+static void
+report_load(const struct load *ld, const struct figures *f)
+{
+	struct matcher_info mi;
+	double n = (double)f->n;
+	char verify[64];
+
+	matcher_info(ld->m, &mi);
+	if (ld->verified)
+		snprintf(verify, sizeof(verify), "%.0f ms (%.0f)",
+		    ld->verify.cpu * 1e3, ld->verify.wall * 1e3);
+	else
+		snprintf(verify, sizeof(verify), "n/a");
+	printf("load %zu entries, CPU time (wall clock): read %.0f ms (%.0f), "
+	    "verify %s, parse %.0f ms (%.0f)%s, build %.0f ms (%.0f); "
+	    "verify+parse+build %.0f ms (%.0f)\n", f->n, ld->read.cpu * 1e3,
+	    ld->read.wall * 1e3, verify, ld->parse.cpu * 1e3,
+	    ld->parse.wall * 1e3, ld->stand_in ? " [stand-in: names file to "
+	    "entries; list_parse not merged yet]" : "", ld->build.cpu * 1e3,
+	    ld->build.wall * 1e3,
+	    (ld->verify.cpu + ld->parse.cpu + ld->build.cpu) * 1e3,
+	    (ld->verify.wall + ld->parse.wall + ld->build.wall) * 1e3);
+	printf("memory: matcher %.1f bytes/entry = slots %.1f (%zu at "
+	    "%.0f%% load, max probe %u) + rank %.2f + records %.1f + extra "
+	    "%.1f; RSS delta %.1f bytes/entry; peak RSS while loading "
+	    "%.0f MB (%.0f bytes/entry)\n", (double)matcher_bytes(ld->m) / n,
+	    (double)mi.slot_bytes / n, mi.slots,
+	    100.0 * (double)mi.keys / (double)mi.slots, mi.max_dist,
+	    (double)mi.rank_bytes / n, (double)mi.arena_bytes / n,
+	    (double)mi.extra_bytes / n, (double)(f->rss1 - f->rss0) / n,
+	    (double)(f->peak - f->rss0) / 1e6, (double)(f->peak - f->rss0) / n);
+}
+
+/* Both query mixes; BENCH_ONLY=random|zipf and BENCH_POPULAR=N are for
+ * profiling. */
+static int
+lookups(const struct matcher *m, const char *prefix, struct figures *f)
+{
+	const char *only = getenv("BENCH_ONLY");
+	struct names nm;
+	struct queries q, pop;
+	uint32_t *seq;
+
+	if (names_load(prefix, &nm) < 0)
+		return -1;
+	rng_s = 0x5eed;
+	if (getenv("BENCH_POPULAR") != NULL)
+		NPOPULAR = (unsigned)strtoul(getenv("BENCH_POPULAR"), NULL, 10);
+	queries_random(&nm, &q, NQUERIES);
+	queries_zipf(&nm, &pop, &seq, NQUERIES);
+	if (only == NULL || strcmp(only, "random") == 0)
+		f->random_rate = run_lookups(m, &q, NULL, q.n,
+		    &f->random_hits, &f->random_wall);
+	if (only == NULL || strcmp(only, "zipf") == 0)
+		f->zipf_rate = run_lookups(m, &pop, seq, NQUERIES,
+		    &f->zipf_hits, &f->zipf_wall);
+	printf("memory latency here: %.0f ns per dependent random access\n",
+	    memory_latency_ns());
+	printf("lookups, one thread, median of %d runs of %u names, per "
+	    "second of CPU time (wall clock):\n"
+	    "  random (uniform over all names, 2-6 labels): %.2f M names/s "
+	    "(%.2f), %.1f%% hits\n"
+	    "  skewed (Zipf s=1 over %d popular names): %.2f M names/s "
+	    "(%.2f), %.1f%% hits\n", ROUNDS, NQUERIES, f->random_rate / 1e6,
+	    f->random_wall / 1e6, f->random_hits * 100, NPOPULAR,
+	    f->zipf_rate / 1e6, f->zipf_wall / 1e6, f->zipf_hits * 100);
+	return 0;
+}
+
 static int
 cmd_load(int argc, char **argv)
 {
 	struct load ld = {0};
-	struct matcher_info mi;
-	struct names nm;
-	struct queries q, pop;
-	uint32_t *seq;
+	struct figures f = {0};
 	struct verr e;
-	size_t rss0, rss1, peak, n;
-	double random_rate, zipf_rate, random_hits, zipf_hits, rwall, zwall;
-	const char *only;
-	char verify[64];
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: bench_match load PREFIX [PUBKEY]\n");
 		return 2;
 	}
 	peak_reset();
-	rss0 = rss_bytes();
+	f.rss0 = rss_bytes();
 	if (load_list(argv[1], argc > 2 ? argv[2] : NULL, &ld) < 0)
 		return 1;
 	phase_start(&ld.build);
@@ -638,72 +706,23 @@ cmd_load(int argc, char **argv)
 	}
 	load_done(&ld);
 	malloc_trim(0);		/* freed heap pages back, so RSS is what lives */
-	rss1 = rss_bytes();
-	peak = peak_bytes();
-	matcher_info(ld.m, &mi);
-	n = mi.entries;
-	if (ld.verified)
-		snprintf(verify, sizeof(verify), "%.0f ms (%.0f)",
-		    ld.verify.cpu * 1e3, ld.verify.wall * 1e3);
-	else
-		snprintf(verify, sizeof(verify), "n/a");
-
-	printf("load %zu entries, CPU time (wall clock): read %.0f ms (%.0f), "
-	    "verify %s, parse %.0f ms (%.0f)%s, build %.0f ms (%.0f); "
-	    "verify+parse+build %.0f ms (%.0f)\n", n, ld.read.cpu * 1e3,
-	    ld.read.wall * 1e3, verify, ld.parse.cpu * 1e3, ld.parse.wall * 1e3,
-	    ld.stand_in ? " [stand-in: names file to entries; list_parse "
-	    "not merged yet]" : "", ld.build.cpu * 1e3, ld.build.wall * 1e3,
-	    (ld.verify.cpu + ld.parse.cpu + ld.build.cpu) * 1e3,
-	    (ld.verify.wall + ld.parse.wall + ld.build.wall) * 1e3);
-	printf("memory: matcher %.1f bytes/entry = slots %.1f (%zu at "
-	    "%.0f%% load, max probe %u) + rank %.2f + records %.1f + extra "
-	    "%.1f; RSS delta %.1f bytes/entry; peak RSS while loading "
-	    "%.0f MB (%.0f bytes/entry)\n",
-	    (double)matcher_bytes(ld.m) / (double)n,
-	    (double)mi.slot_bytes / (double)n, mi.slots,
-	    100.0 * (double)mi.keys / (double)mi.slots, mi.max_dist,
-	    (double)mi.rank_bytes / (double)n,
-	    (double)mi.arena_bytes / (double)n,
-	    (double)mi.extra_bytes / (double)n,
-	    (double)(rss1 - rss0) / (double)n, (double)(peak - rss0) / 1e6,
-	    (double)(peak - rss0) / (double)n);
-
-	if (names_load(argv[1], &nm) < 0)
+	f.rss1 = rss_bytes();
+	f.peak = peak_bytes();
+	f.n = matcher_entries(ld.m);
+	report_load(&ld, &f);
+	if (lookups(ld.m, argv[1], &f) < 0)
 		return 1;
-	rng_s = 0x5eed;
-	only = getenv("BENCH_ONLY");
-	if (getenv("BENCH_POPULAR") != NULL)
-		NPOPULAR = (unsigned)strtoul(getenv("BENCH_POPULAR"), NULL, 10);
-	queries_random(&nm, &q, NQUERIES);
-	queries_zipf(&nm, &pop, &seq, NQUERIES);	/* "random" or "zipf", for profiling */
-	random_rate = random_hits = rwall = zipf_rate = zipf_hits = zwall = 0;
-	if (only == NULL || strcmp(only, "random") == 0)
-		random_rate = run_lookups(ld.m, &q, NULL, q.n, &random_hits,
-		    &rwall);
-	if (only == NULL || strcmp(only, "zipf") == 0)
-		zipf_rate = run_lookups(ld.m, &pop, seq, NQUERIES, &zipf_hits,
-		    &zwall);
-	printf("memory latency here: %.0f ns per dependent random access\n",
-	    memory_latency_ns());
-	printf("lookups, one thread, median of %d runs of %u names, per "
-	    "second of CPU time (wall clock):\n"
-	    "  random (uniform over all names, 2-6 labels): %.2f M names/s "
-	    "(%.2f), %.1f%% hits\n"
-	    "  skewed (Zipf s=1 over %d popular names): %.2f M names/s "
-	    "(%.2f), %.1f%% hits\n", ROUNDS, NQUERIES, random_rate / 1e6,
-	    rwall / 1e6, random_hits * 100, NPOPULAR, zipf_rate / 1e6,
-	    zwall / 1e6, zipf_hits * 100);
 	printf("figures: entries=%zu verify_ms=%.1f parse_ms=%.1f "
 	    "build_ms=%.1f load_ms=%.1f load_wall_ms=%.1f matcher_bpe=%.1f "
 	    "rss_bpe=%.1f peak_mb=%.1f random_mps=%.2f zipf_mps=%.2f "
-	    "stand_in=%d\n", n, ld.verify.cpu * 1e3, ld.parse.cpu * 1e3,
+	    "stand_in=%d\n", f.n, ld.verify.cpu * 1e3, ld.parse.cpu * 1e3,
 	    ld.build.cpu * 1e3,
 	    (ld.verify.cpu + ld.parse.cpu + ld.build.cpu) * 1e3,
 	    (ld.verify.wall + ld.parse.wall + ld.build.wall) * 1e3,
-	    (double)matcher_bytes(ld.m) / (double)n,
-	    (double)(rss1 - rss0) / (double)n, (double)(peak - rss0) / 1e6,
-	    random_rate / 1e6, zipf_rate / 1e6, ld.stand_in);
+	    (double)matcher_bytes(ld.m) / (double)f.n,
+	    (double)(f.rss1 - f.rss0) / (double)f.n,
+	    (double)(f.peak - f.rss0) / 1e6, f.random_rate / 1e6,
+	    f.zipf_rate / 1e6, ld.stand_in);
 	matcher_free(ld.m);
 	load_free(&ld);
 	return 0;
