@@ -13,7 +13,8 @@
  *           first slot whose distance is smaller than the probe's. The home
  *           is fastrange(hash, nslots); SLOT_DIST_MAX + 1 slots of tail
  *           follow, so probes never wrap around.
- *   arena   one record per key, byte-aligned:
+ *   arena   one record per key, byte-aligned, in list order (of the key's
+ *           first entry):
  *             u8 key length, key bytes (a name, or a url entry's host),
  *             then its entries, host entries first, then domain, then url,
  *             each in feed order, then list order:
@@ -30,17 +31,16 @@
  *           are numbered from nkeys up, and `extra` holds their offsets.
  *
  * Lookup hashes every suffix of the name in one pass from the right (8-byte
- * words aligned on the name's end, so all suffixes share the word states),
- * prefetches every home slot, then probes the longest suffix first: the
- * first key found with a suitable entry is the answer. Nothing is allocated
- * or locked; the structure is read-only once built.
+ * words aligned on the name's end, so all suffixes share the word states;
+ * the dots come out of the same words), skips suffixes with a label count
+ * no key has, prefetches every remaining home slot, then probes the longest
+ * suffix first: the first key found with a suitable entry is the answer.
+ * A miss costs about one memory access (the slots of all suffixes are
+ * fetched in parallel), a hit two (its slot, then its record). Nothing is
+ * allocated or locked; the structure is read-only once built.
  *
- * Build sorts (hash, key) pairs with a counting sort on the top bits of the
- * hash and an insertion sort within buckets, groups equal keys, and lays
- * the slots out in one sequential pass (sorted by hash means sorted by home
- * slot, which is Robin Hood order).
+ * Build: see "Building" below; a few sequential passes and a counting sort.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -110,17 +110,6 @@ struct rec_entry {
 #define HASH_K2 UINT64_C(0xc2b2ae3d27d4eb4f)
 
 static inline uint64_t
-fmix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= UINT64_C(0xff51afd7ed558ccd);
-	x ^= x >> 33;
-	x *= UINT64_C(0xc4ceb9fe1a85ec53);
-	x ^= x >> 33;
-	return x;
-}
-
-static inline uint64_t
 rotl64(uint64_t x, unsigned r)
 {
 	return (x << r) | (x >> (64 - r));
@@ -171,11 +160,15 @@ state_next(uint64_t st, uint64_t w)
 }
 
 /* st: the state after the full words; part: the bytes left over at the
- * start, first byte lowest; l: the length. */
+ * start, first byte lowest; l: the length. One multiply: the state is
+ * mixed already, the home slot takes the product's high bits and the
+ * fingerprint its low bits once the high half is folded in. */
 static inline uint64_t
 hash_final(uint64_t st, uint64_t part, size_t l)
 {
-	return fmix64(((st ^ part) * HASH_K2) ^ l);
+	uint64_t h = (st ^ part ^ ((uint64_t)l << 56)) * HASH_K2;
+
+	return h ^ (h >> 29);
 }
 
 static uint64_t
@@ -213,16 +206,17 @@ struct suffixes {
 	size_t home[SUFFIX_MAX];
 };
 
-static inline void
-suffix_add(const struct matcher *m, struct suffixes *sx, size_t pos,
-    uint64_t h)
+static inline unsigned
+suffix_add(const struct matcher *m, struct suffixes *sx, unsigned n,
+    size_t pos, uint64_t h)
 {
 	size_t home = home_of(m, h);
 
 	__builtin_prefetch(&m->slots[home]);
-	sx->pos[sx->n] = (uint32_t)pos;
-	sx->hash[sx->n] = h;
-	sx->home[sx->n++] = home;
+	sx->pos[n] = (uint32_t)pos;
+	sx->hash[n] = h;
+	sx->home[n] = home;
+	return n + 1;
 }
 
 static inline bool
@@ -231,13 +225,33 @@ labels_in(uint64_t mask, unsigned labels)
 	return (mask >> MIN(labels, 63u)) & 1;
 }
 
-/* One pass from the right, a word at a time: the hash state after j words
- * from the end is shared by every suffix at least 8j bytes long, and the
- * dots of each word say where the suffixes start. Only suffixes with as
- * many labels as some key of a suitable type are kept: `full` types for
- * the whole name, domain for the others. Each home slot is prefetched as
- * soon as it is known. Only the last KEY_MAX bytes of a longer name are
- * looked at (no key is longer). */
+static inline unsigned
+popcount64(uint64_t x)
+{
+	x -= (x >> 1) & UINT64_C(0x5555555555555555);
+	x = (x & UINT64_C(0x3333333333333333)) +
+	    ((x >> 2) & UINT64_C(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+	return (unsigned)((x * ONES) >> 56);
+}
+
+/* The top bits of a dots_in() word as one byte, byte b of the word to bit
+ * 7 - b: in word j (counted from the end of the name) the bit of a dot,
+ * plus 8j, is the length of the suffix that follows the dot. */
+static inline uint64_t
+dot_bits(uint64_t d)
+{
+	return ((d >> 7) * UINT64_C(0x8040201008040201)) >> 56;
+}
+
+/* Two passes from the right. First a word at a time: the hash state after
+ * j words from the end (shared by every suffix at least 8j bytes long) and
+ * a bitmap of suffix lengths that follow a dot. Then over the bitmap,
+ * shortest suffix first. Only suffixes with as many labels as some key of
+ * a suitable type are kept: `full` types for the whole name, domain for
+ * the others. Each home slot is prefetched as soon as it is known. Only
+ * the last KEY_MAX bytes of a longer name are looked at (no key is
+ * longer). */
 static unsigned
 suffixes_find(const struct matcher *m, const char *s, size_t len,
     unsigned full, bool only_full, struct suffixes *sx)
@@ -245,40 +259,54 @@ suffixes_find(const struct matcher *m, const char *s, size_t len,
 	size_t base = len > KEY_MAX ? len - KEY_MAX : 0;
 	const char *v = s + base;
 	size_t vlen = len - base, q = vlen / 8, r = vlen & 7;
-	uint64_t st = HASH_SEED, w = 0, dmask = m->labels[LIST_DOMAIN];
-	uint64_t fmask = 0;
-	unsigned dots = 0;
+	size_t nw = q + (r != 0);
+	uint64_t st[KEY_MAX / 8 + 2], w[KEY_MAX / 8 + 1], bm[4], bm0 = 0;
+	uint64_t dmask = m->labels[LIST_DOMAIN], fmask = 0;
+	unsigned dots, n = 0;
 
 	sx->n = 0;
 	sx->full = false;
 	if (vlen == 0)
 		return 0;
+	st[0] = HASH_SEED;
+	bm[1] = bm[2] = bm[3] = 0;
+	for (size_t j = 0; j < nw; j++) {
+		uint64_t bits;
+
+		w[j] = j < q ? load64(v + vlen - 8 * j - 8) : head_word(v, vlen, r);
+		bits = dot_bits(dots_in(w[j])) << (8 * (j % 8));
+		if (LIKELY(j < 8))
+			bm0 |= bits;
+		else
+			bm[j / 8] |= bits;
+		st[j + 1] = state_next(st[j], w[j]);
+	}
+	dots = bm0 & 1;			/* a dot at the very end: no suffix */
+	bm[0] = bm0 & ~UINT64_C(1);
+	for (size_t i = 0; !only_full && i <= (vlen - 1) / 64; i++) {
+		for (uint64_t b = bm[i]; b != 0; b &= b - 1) {
+			size_t l = 64 * i + (size_t)__builtin_ctzll(b);
+			size_t rr = l & 7;
+
+			if (labels_in(dmask, ++dots))
+				n = suffix_add(m, sx, n, len - l,
+				    hash_final(st[l / 8],
+				    rr ? w[l / 8] >> (8 * (8 - rr)) : 0, l));
+		}
+	}
+	if (only_full)
+		dots += popcount64(bm[0]) + popcount64(bm[1]) +
+		    popcount64(bm[2]) + popcount64(bm[3]);
 	for (unsigned t = 0; t < LIST_NTYPES; t++)
 		if (full & (1u << t))
 			fmask |= m->labels[t];
-	for (size_t j = 0; j < q + (r != 0); j++) {
-		uint64_t d;
-
-		w = j < q ? load64(v + vlen - 8 * j - 8) : head_word(v, vlen, r);
-		for (d = dots_in(w); d != 0; dots++) {
-			unsigned b = (63 - (unsigned)__builtin_clzll(d)) / 8;
-			size_t l = 8 * j + 7 - b;
-
-			d &= ~(UINT64_C(0x80) << (8 * b));
-			if (l > 0 && !only_full && labels_in(dmask, dots + 1))
-				suffix_add(m, sx, len - l, hash_final(st,
-				    b == 7 ? 0 : w >> (8 * (b + 1)), l));
-		}
-		if (j < q)
-			st = state_next(st, w);
-	}
 	if (base == 0 ? labels_in(fmask, dots + 1) :
 	    s[base - 1] == '.' && !only_full && labels_in(dmask, dots + 1)) {
-		suffix_add(m, sx, base, hash_final(st,
-		    r ? w >> (8 * (8 - r)) : 0, vlen));
+		n = suffix_add(m, sx, n, base, hash_final(st[q],
+		    r ? w[q] >> (8 * (8 - r)) : 0, vlen));
 		sx->full = base == 0;
 	}
-	return sx->n;
+	return sx->n = n;
 }
 
 static inline bool
@@ -329,6 +357,9 @@ probe(const struct matcher *m, uint64_t h, size_t home, const char *s,
 		    ((v >> SLOT_TYPE_SHIFT) & want) == 0)
 			continue;
 		rec = m->arena + (v & SLOT_OFF_MASK);
+		/* a likely hit: start the other lines it needs */
+		__builtin_prefetch(rec + len + 1);
+		__builtin_prefetch(&m->rank[i / 64]);
 		if (key_equal(rec, s, len))
 			return i;
 	}
@@ -388,16 +419,6 @@ static inline const uint8_t *
 entry_next(const struct rec_entry *e)
 {
 	return (const uint8_t *)e->id + strlen(e->id) + 1;
-}
-
-static inline unsigned
-popcount64(uint64_t x)
-{
-	x -= (x >> 1) & UINT64_C(0x5555555555555555);
-	x = (x & UINT64_C(0x3333333333333333)) +
-	    ((x >> 2) & UINT64_C(0x3333333333333333));
-	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
-	return (unsigned)((x * ONES) >> 56);
 }
 
 static inline size_t
@@ -674,20 +695,46 @@ matcher_free(struct matcher *m)
 	free(m);
 }
 
-/* Building. */
+/* Building.
+ *
+ *   items   one pass over the entries in list order: per entry its hash,
+ *           key length, label count, type, and the record bytes it needs;
+ *   sort    the items by (hash, key): equal keys become neighbours, and
+ *           hash order is home-slot order;
+ *   place   one pass over the sorted items: each key gets its slot (Robin
+ *           Hood order falls out of the sort) and every entry learns where
+ *           its key went (`where`, indexed by entry in list order);
+ *   fill    a second pass in list order writes the records, so the lists'
+ *           entries and strings are read sequentially; only the slot of
+ *           each key is touched at random, and prefetched.
+ */
 
 struct bitem {
 	uint64_t hash;
 	uint32_t idx;		/* entry index in its list */
 	uint16_t feed;
 	uint8_t keylen;
-	uint8_t type;
+	uint8_t type : 2;
+	uint8_t labels : 6;	/* labels of the key, at most 63 */
+};
+
+#define WHERE_MEMBER UINT32_MAX		/* written with its group's first */
+#define WHERE_GROUP 0x80000000u		/* | index into groups */
+
+struct group {				/* a key with several entries */
+	size_t pos, start, end;		/* slot, sorted items [start, end) */
 };
 
 struct build {
 	struct list *const *lists;
+	unsigned nlists;
+	size_t *base;		/* per feed: index of its first entry */
 	struct bitem *items;
 	size_t n;
+	size_t bytes;		/* the arena if every entry had its own record */
+	uint32_t *where;	/* per entry: slot, WHERE_GROUP | g, WHERE_MEMBER */
+	struct group *groups;
+	size_t ngroups;
 	struct verr *e;
 };
 
@@ -700,15 +747,12 @@ item_entry(const struct build *b, const struct bitem *it)
 static int
 item_cmp(const struct build *b, const struct bitem *x, const struct bitem *y)
 {
-	int c;
-
 	if (x->hash != y->hash)
 		return x->hash < y->hash ? -1 : 1;
 	if (x->keylen != y->keylen)
 		return x->keylen < y->keylen ? -1 : 1;
-	c = memcmp(item_entry(b, x)->value, item_entry(b, y)->value,
+	return memcmp(item_entry(b, x)->value, item_entry(b, y)->value,
 	    x->keylen);
-	return c;
 }
 
 static bool
@@ -729,106 +773,6 @@ entry_error(struct build *b, unsigned feed, size_t idx, const char *why)
 	verr_set(b->e, "matcher: feed %u entry %zu (id \"%s\"): value \"%s\" %s",
 	    feed, idx, le->id ? le->id : "", q, why);
 	return -1;
-}
-
-/* Collect one item per entry, validating what the layout depends on. */
-static int
-build_items(struct build *b, unsigned nlists)
-{
-	size_t n = 0;
-
-	for (unsigned f = 0; f < nlists; f++) {
-		const struct list *l = b->lists[f];
-
-		if (l == NULL)
-			continue;
-		if (l->entries == NULL && l->nentries > 0) {
-			verr_set(b->e, "matcher: feed %u: the list's entries "
-			    "were dropped before the matcher was built", f);
-			return -1;
-		}
-		n += l->nentries;
-	}
-	if (n >= UINT32_MAX) {
-		verr_set(b->e, "matcher: %zu entries, more than %u", n,
-		    UINT32_MAX - 1);
-		return -1;
-	}
-	b->items = malloc((n ? n : 1) * sizeof(*b->items));
-	if (b->items == NULL) {
-		verr_set(b->e, "matcher: out of memory for %zu entries", n);
-		return -1;
-	}
-	b->n = 0;
-	for (unsigned f = 0; f < nlists; f++) {
-		const struct list *l = b->lists[f];
-
-		for (size_t i = 0; l != NULL && i < l->nentries; i++) {
-			const struct list_entry *le = &l->entries[i];
-			struct bitem *it = &b->items[b->n++];
-			size_t vlen, klen;
-
-			if (le->value == NULL || le->type >= LIST_NTYPES)
-				return entry_error(b, f, i, "is not usable");
-			vlen = strlen(le->value);
-			klen = le->type == LIST_URL ? le->url_host_len : vlen;
-			if (klen == 0 || klen > KEY_MAX || klen > vlen)
-				return entry_error(b, f, i,
-				    "has no usable name or host");
-			if (le->type == LIST_URL && klen == vlen)
-				return entry_error(b, f, i, "has no path");
-			it->hash = hash_key(le->value, klen);
-			it->idx = (uint32_t)i;
-			it->feed = (uint16_t)f;
-			it->keylen = (uint8_t)klen;
-			it->type = le->type;
-		}
-	}
-	return 0;
-}
-
-/* Sort items by (hash, key), stable: a counting sort on the top bits of
- * the hash, then an insertion sort inside each (small) bucket. */
-static int
-build_sort(struct build *b)
-{
-	unsigned bits = 1;
-	size_t nb, *count;
-	struct bitem *out;
-
-	while (bits < 26 && ((size_t)1 << bits) < b->n)
-		bits++;
-	nb = (size_t)1 << bits;
-	count = calloc(nb + 1, sizeof(*count));
-	out = malloc((b->n ? b->n : 1) * sizeof(*out));
-	if (count == NULL || out == NULL) {
-		free(count);
-		free(out);
-		verr_set(b->e, "matcher: out of memory sorting %zu entries",
-		    b->n);
-		return -1;
-	}
-	for (size_t i = 0; i < b->n; i++)
-		count[(b->items[i].hash >> (64 - bits)) + 1]++;
-	for (size_t i = 1; i <= nb; i++)
-		count[i] += count[i - 1];
-	for (size_t i = 0; i < b->n; i++)
-		out[count[b->items[i].hash >> (64 - bits)]++] = b->items[i];
-	/* count[k] is now the end of bucket k */
-	for (size_t k = 0, start = 0; k < nb; start = count[k++]) {
-		for (size_t i = start + 1; i < count[k]; i++) {
-			struct bitem t = out[i];
-			size_t j = i;
-
-			for (; j > start && item_cmp(b, &out[j - 1], &t) > 0; j--)
-				out[j] = out[j - 1];
-			out[j] = t;
-		}
-	}
-	free(count);
-	free(b->items);
-	b->items = out;
-	return 0;
 }
 
 static size_t
@@ -855,18 +799,188 @@ varint_put(uint8_t *p, uint32_t v)
 }
 
 static size_t
-entry_size(const struct build *b, const struct bitem *it, bool first)
+entry_keylen(const struct list_entry *le, size_t vlen)
 {
-	const struct list_entry *le = item_entry(b, it);
-	size_t n = 1 + (it->feed >= HEAD_FEED_ESC ? 2 : 0) +
-	    varint_len(le->cat) + (first ? 0 : 4) + strlen(le->id ? le->id : "") + 1;
+	return le->type == LIST_URL ? le->url_host_len : vlen;
+}
 
-	if (it->type == LIST_URL) {
-		size_t rl = strlen(le->value + it->keylen);
+/* The bytes of an entry that is the first of its record. */
+static size_t
+entry_size(const struct list_entry *le, unsigned feed, size_t vlen,
+    size_t keylen)
+{
+	size_t n = 1 + (feed >= HEAD_FEED_ESC ? 2 : 0) + varint_len(le->cat) +
+	    strlen(le->id ? le->id : "") + 1;
 
-		n += varint_len((uint32_t)rl) + rl;
-	}
+	if (le->type == LIST_URL)
+		n += varint_len((uint32_t)(vlen - keylen)) + vlen - keylen;
 	return n;
+}
+
+static uint8_t *
+entry_write(uint8_t *p, const struct list_entry *le, unsigned feed,
+    size_t keylen, bool last, uint32_t num)
+{
+	const char *id = le->id ? le->id : "";
+	size_t idlen = strlen(id);
+
+	*p++ = (uint8_t)(le->type | (last ? HEAD_LAST : 0) |
+	    MIN(feed, HEAD_FEED_ESC) << HEAD_FEED_SHIFT);
+	if (feed >= HEAD_FEED_ESC) {
+		*p++ = feed & 0xff;
+		*p++ = (feed >> 8) & 0xff;
+	}
+	p = varint_put(p, le->cat);
+	if (num != UINT32_MAX) {
+		*p++ = num & 0xff;
+		*p++ = (num >> 8) & 0xff;
+		*p++ = (num >> 16) & 0xff;
+		*p++ = num >> 24;
+	}
+	if (le->type == LIST_URL) {
+		const char *rest = le->value + keylen;
+		size_t rl = strlen(rest);
+
+		p = varint_put(p, (uint32_t)rl);
+		memcpy(p, rest, rl);
+		p += rl;
+	}
+	memcpy(p, id, idlen + 1);
+	return p + idlen + 1;
+}
+
+/* Collect one item per entry, validating what the layout depends on. */
+static int
+build_items(struct build *b)
+{
+	size_t n = 0;
+
+	b->base = calloc(b->nlists + 1, sizeof(*b->base));
+	if (b->base == NULL)
+		return verr_set(b->e, "matcher: out of memory"), -1;
+	for (unsigned f = 0; f < b->nlists; f++) {
+		const struct list *l = b->lists[f];
+
+		b->base[f] = n;
+		if (l == NULL)
+			continue;
+		if (l->entries == NULL && l->nentries > 0) {
+			verr_set(b->e, "matcher: feed %u: the list's entries "
+			    "were dropped before the matcher was built", f);
+			return -1;
+		}
+		n += l->nentries;
+	}
+	b->base[b->nlists] = n;
+	if (n >= WHERE_GROUP / 2) {
+		verr_set(b->e, "matcher: %zu entries, more than %u", n,
+		    WHERE_GROUP / 2 - 1);
+		return -1;
+	}
+	b->items = malloc((n ? n : 1) * sizeof(*b->items));
+	if (b->items == NULL) {
+		verr_set(b->e, "matcher: out of memory for %zu entries", n);
+		return -1;
+	}
+	b->n = 0;
+	b->bytes = 1;			/* offset 0 means "empty slot" */
+	for (unsigned f = 0; f < b->nlists; f++) {
+		const struct list *l = b->lists[f];
+
+		for (size_t i = 0; l != NULL && i < l->nentries; i++) {
+			const struct list_entry *le = &l->entries[i];
+			struct bitem *it = &b->items[b->n++];
+			size_t vlen, klen;
+			unsigned labels = 1;
+
+			if (le->value == NULL || le->type >= LIST_NTYPES)
+				return entry_error(b, f, i, "is not usable");
+			vlen = strlen(le->value);
+			klen = entry_keylen(le, vlen);
+			if (klen == 0 || klen > KEY_MAX || klen > vlen)
+				return entry_error(b, f, i,
+				    "has no usable name or host");
+			if (le->type == LIST_URL && klen == vlen)
+				return entry_error(b, f, i, "has no path");
+			for (size_t k = 0; k < klen; k++)
+				labels += le->value[k] == '.';
+			it->hash = hash_key(le->value, klen);
+			it->idx = (uint32_t)i;
+			it->feed = (uint16_t)f;
+			it->keylen = (uint8_t)klen;
+			it->type = le->type & 3;
+			it->labels = MIN(labels, 63u) & 63;
+			b->bytes += 1 + klen + entry_size(le, f, vlen, klen);
+		}
+	}
+	return 0;
+}
+
+/* Sort items by (hash, key), stable: two LSD radix passes of 12 bits on
+ * the top 24 bits of the hash (4096 buckets: the counts stay in cache and
+ * the scatter writes 4096 sequential streams), then an insertion sort of
+ * each run with equal top bits (about one item per run up to 16M items). */
+#define SORT_BITS 12
+#define SORT_BUCKETS (1u << SORT_BITS)
+
+static inline unsigned
+sort_digit(const struct bitem *it, unsigned pass)
+{
+	return (unsigned)(it->hash >> (64 - SORT_BITS * (2 - pass))) &
+	    (SORT_BUCKETS - 1);
+}
+
+static int
+build_sort(struct build *b)
+{
+	size_t *count = calloc(2 * SORT_BUCKETS, sizeof(*count));
+	struct bitem *tmp = malloc((b->n ? b->n : 1) * sizeof(*tmp));
+	struct bitem *from = b->items, *to = tmp;
+
+	if (count == NULL || tmp == NULL) {
+		free(count);
+		free(tmp);
+		verr_set(b->e, "matcher: out of memory sorting %zu entries",
+		    b->n);
+		return -1;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		count[sort_digit(&from[i], 0)]++;
+		count[SORT_BUCKETS + sort_digit(&from[i], 1)]++;
+	}
+	for (unsigned pass = 0; pass < 2; pass++) {
+		size_t *c = count + pass * SORT_BUCKETS, sum = 0;
+		struct bitem *t;
+
+		for (unsigned k = 0; k < SORT_BUCKETS; k++) {
+			size_t n = c[k];
+
+			c[k] = sum;
+			sum += n;
+		}
+		for (size_t i = 0; i < b->n; i++)
+			to[c[sort_digit(&from[i], pass)]++] = from[i];
+		t = from;
+		from = to;
+		to = t;
+	}
+	/* from == b->items again after two passes */
+	for (size_t start = 0, end; start < b->n; start = end) {
+		uint64_t top = from[start].hash >> (64 - 2 * SORT_BITS);
+
+		for (end = start + 1; end < b->n &&
+		    from[end].hash >> (64 - 2 * SORT_BITS) == top; end++) {
+			struct bitem t = from[end];
+			size_t k = end;
+
+			for (; k > start && item_cmp(b, &from[k - 1], &t) > 0; k--)
+				from[k] = from[k - 1];
+			from[k] = t;
+		}
+	}
+	free(count);
+	free(tmp);
+	return 0;
 }
 
 /* The end of the group of items with the same key starting at i. */
@@ -880,22 +994,20 @@ group_end(const struct build *b, size_t i)
 	return j;
 }
 
-static const uint8_t type_order[LIST_NTYPES] = {LIST_HOST, LIST_DOMAIN,
-    LIST_URL};
-
-/* First pass: keys, entries beyond the first of each key, arena bytes. */
+/* Keys, entries beyond the first of each key, groups, arena bytes. */
 static int
 build_measure(struct build *b, size_t *nkeys, size_t *nextra, size_t *bytes)
 {
 	*nkeys = *nextra = 0;
-	*bytes = 1;			/* offset 0 means "empty slot" */
+	*bytes = b->bytes;
+	b->ngroups = 0;
 	for (size_t i = 0, j; i < b->n; i = j) {
 		j = group_end(b, i);
-		*bytes += 1 + b->items[i].keylen;
-		for (size_t k = i; k < j; k++)
-			*bytes += entry_size(b, &b->items[k], false);
-		*bytes -= 4;		/* the first entry has no number */
+		/* one key for the group; a number on each further entry */
+		*bytes -= (j - i - 1) * (1 + b->items[i].keylen);
+		*bytes += (j - i - 1) * 4;
 		*nextra += j - i - 1;
+		b->ngroups += j - i > 1;
 		(*nkeys)++;
 	}
 	if (*bytes > SLOT_OFF_MASK) {
@@ -924,87 +1036,119 @@ build_max_dist(struct build *b, size_t nslots)
 	return maxd;
 }
 
-static uint8_t *
-entry_write(const struct build *b, uint8_t *p, const struct bitem *it,
-    bool last, uint32_t num)
+static inline size_t
+item_gidx(const struct build *b, const struct bitem *it)
 {
-	const struct list_entry *le = item_entry(b, it);
-	const char *id = le->id ? le->id : "";
-	size_t idlen = strlen(id);
-	uint8_t head = it->type | (last ? HEAD_LAST : 0);
-
-	head |= (uint8_t)(MIN(it->feed, HEAD_FEED_ESC) << HEAD_FEED_SHIFT);
-	*p++ = head;
-	if (it->feed >= HEAD_FEED_ESC) {
-		*p++ = it->feed & 0xff;
-		*p++ = it->feed >> 8;
-	}
-	p = varint_put(p, le->cat);
-	if (num != UINT32_MAX) {
-		*p++ = num & 0xff;
-		*p++ = (num >> 8) & 0xff;
-		*p++ = (num >> 16) & 0xff;
-		*p++ = num >> 24;
-	}
-	if (it->type == LIST_URL) {
-		const char *rest = le->value + it->keylen;
-		size_t rl = strlen(rest);
-
-		p = varint_put(p, (uint32_t)rl);
-		memcpy(p, rest, rl);
-		p += rl;
-	}
-	memcpy(p, id, idlen + 1);
-	return p + idlen + 1;
+	return b->base[it->feed] + it->idx;
 }
 
-/* Second pass: records into the arena, keys into their slots. */
+/* Every key into its slot (all but the record offset), every entry told
+ * where its key went. */
 static void
-build_fill(struct build *b, struct matcher *m)
+build_place(struct build *b, struct matcher *m)
 {
-	uint8_t *p = m->arena + 1;
-	size_t next = 0, key = 0, extra = 0;
+	size_t next = 0, g = 0;
 
-	for (size_t i = 0, j; i < b->n; i = j, key++) {
+	for (size_t i = 0, j; i < b->n; i = j) {
 		const struct bitem *it = &b->items[i];
 		size_t home = home_of(m, it->hash), pos = MAX(home, next);
-		size_t off = (size_t)(p - m->arena), left;
-		unsigned types = 0, labels;
-		bool first = true;
+		unsigned types = 0;
 
+		if (i + 16 < b->n)
+			__builtin_prefetch(&b->where[item_gidx(b,
+			    &b->items[i + 16])], 1);
 		j = group_end(b, i);
-		labels = 1;
-		for (size_t k = 0; k < it->keylen; k++)
-			labels += item_entry(b, it)->value[k] == '.';
-		*p++ = it->keylen;
-		memcpy(p, item_entry(b, it)->value, it->keylen);
-		p += it->keylen;
-		left = j - i;
-		for (unsigned t = 0; t < LIST_NTYPES; t++) {
-			for (size_t k = i; k < j; k++) {
-				uint32_t num = UINT32_MAX;
-
-				if (b->items[k].type != type_order[t])
-					continue;
-				if (!first) {
-					num = (uint32_t)(m->nkeys + extra);
-					m->extra[extra++] = (uint64_t)(p - m->arena);
-				}
-				p = entry_write(b, p, &b->items[k], --left == 0,
-				    num);
-				types |= 1u << b->items[k].type;
-				first = false;
-			}
-		}
+		for (size_t k = i; k < j; k++)
+			types |= 1u << b->items[k].type;
 		for (unsigned t = 0; t < LIST_NTYPES; t++)
 			if (types & (1u << t))
-				m->labels[t] |= UINT64_C(1) << MIN(labels, 63u);
-		m->slots[pos] = (uint64_t)off |
-		    (uint64_t)(pos - home) << SLOT_DIST_SHIFT |
+				m->labels[t] |= UINT64_C(1) << it->labels;
+		m->slots[pos] = (uint64_t)(pos - home) << SLOT_DIST_SHIFT |
 		    (uint64_t)types << SLOT_TYPE_SHIFT |
 		    fp_of(it->hash) << SLOT_FP_SHIFT;
 		m->max_dist = MAX(m->max_dist, (unsigned)(pos - home));
 		next = pos + 1;
+		if (j - i == 1) {
+			b->where[item_gidx(b, it)] = (uint32_t)pos;
+			continue;
+		}
+		b->groups[g] = (struct group){pos, i, j};
+		b->where[item_gidx(b, it)] = WHERE_GROUP | (uint32_t)g++;
+		for (size_t k = i + 1; k < j; k++)
+			b->where[item_gidx(b, &b->items[k])] = WHERE_MEMBER;
+	}
+}
+
+static const uint8_t type_order[LIST_NTYPES] = {LIST_HOST, LIST_DOMAIN,
+    LIST_URL};
+
+/* The record of a key with several entries: host, domain, url entries,
+ * each in feed and list order (the sorted order within the group). */
+static uint8_t *
+group_write(struct build *b, struct matcher *m, uint8_t *p,
+    const struct group *gr, size_t *extra)
+{
+	const struct bitem *it = &b->items[gr->start];
+	size_t left = gr->end - gr->start;
+	bool first = true;
+
+	*p++ = it->keylen;
+	memcpy(p, item_entry(b, it)->value, it->keylen);
+	p += it->keylen;
+	for (unsigned t = 0; t < LIST_NTYPES; t++) {
+		for (size_t k = gr->start; k < gr->end; k++) {
+			uint32_t num = UINT32_MAX;
+
+			if (b->items[k].type != type_order[t])
+				continue;
+			if (!first) {
+				num = (uint32_t)(m->nkeys + *extra);
+				m->extra[(*extra)++] = (uint64_t)(p - m->arena);
+			}
+			p = entry_write(p, item_entry(b, &b->items[k]),
+			    b->items[k].feed, b->items[k].keylen, --left == 0,
+			    num);
+			first = false;
+		}
+	}
+	return p;
+}
+
+/* The records, in list order; each key's slot gets its offset. */
+static void
+build_fill(struct build *b, struct matcher *m)
+{
+	uint8_t *p = m->arena + 1;
+	size_t extra = 0;
+
+	for (unsigned f = 0; f < b->nlists; f++) {
+		const struct list *l = b->lists[f];
+		const uint32_t *where = b->where + b->base[f];
+
+		for (size_t i = 0; l != NULL && i < l->nentries; i++) {
+			const struct list_entry *le = &l->entries[i];
+			uint32_t w = where[i];
+			size_t off = (size_t)(p - m->arena), pos, klen;
+
+			if (i + 16 < l->nentries && where[i + 16] < WHERE_GROUP)
+				__builtin_prefetch(&m->slots[where[i + 16]], 1);
+			if (w == WHERE_MEMBER)
+				continue;
+			if (w & WHERE_GROUP) {
+				const struct group *gr = &b->groups[w & ~WHERE_GROUP];
+
+				pos = gr->pos;
+				p = group_write(b, m, p, gr, &extra);
+			} else {
+				pos = w;
+				klen = entry_keylen(le, strlen(le->value));
+				*p++ = (uint8_t)klen;
+				memcpy(p, le->value, klen);
+				p = entry_write(p + klen, le, f, klen, true,
+				    UINT32_MAX);
+			}
+			m->slots[pos] |= (uint64_t)off;
+		}
 	}
 	m->arena_len = (size_t)(p - m->arena);
 }
@@ -1022,7 +1166,7 @@ build_rank(struct matcher *m)
 				bits |= UINT64_C(1) << i;
 		m->rank[blk].bits = bits;
 		m->rank[blk].base = (uint32_t)count;
-		count += (size_t)popcount64(bits);
+		count += popcount64(bits);
 	}
 }
 
@@ -1041,8 +1185,10 @@ build_alloc(struct build *b, struct matcher *m, size_t nslots, size_t bytes,
 	m->rank = big_alloc(m->rank_size);
 	m->arena = big_alloc(m->arena_size);
 	m->extra = big_alloc(m->extra_size);
+	b->where = malloc((b->n ? b->n : 1) * sizeof(*b->where));
+	b->groups = malloc((b->ngroups ? b->ngroups : 1) * sizeof(*b->groups));
 	if (m->slots == NULL || m->rank == NULL || m->arena == NULL ||
-	    m->extra == NULL) {
+	    m->extra == NULL || b->where == NULL || b->groups == NULL) {
 		verr_set(b->e, "matcher: out of memory (%zu slots, %zu bytes "
 		    "of records)", total, bytes);
 		return -1;
@@ -1050,11 +1196,20 @@ build_alloc(struct build *b, struct matcher *m, size_t nslots, size_t bytes,
 	return 0;
 }
 
+static void
+build_free(struct build *b)
+{
+	free(b->base);
+	free(b->items);
+	free(b->where);
+	free(b->groups);
+}
+
 struct matcher *
 matcher_build(struct list *const *lists, unsigned nlists, struct verr *e)
 {
-	struct build b = {.lists = lists, .e = e};
-	struct matcher *m;
+	struct build b = {.lists = lists, .nlists = nlists, .e = e};
+	struct matcher *m = NULL;
 	size_t nkeys, nextra, bytes, nslots;
 
 	if (nlists > UINT16_MAX + 1u) {
@@ -1062,30 +1217,147 @@ matcher_build(struct list *const *lists, unsigned nlists, struct verr *e)
 		    UINT16_MAX + 1u);
 		return NULL;
 	}
-	if (build_items(&b, nlists) < 0 || build_sort(&b) < 0 ||
-	    build_measure(&b, &nkeys, &nextra, &bytes) < 0) {
-		free(b.items);
-		return NULL;
-	}
+	if (build_items(&b) < 0 || build_sort(&b) < 0 ||
+	    build_measure(&b, &nkeys, &nextra, &bytes) < 0)
+		goto fail;
 	/* a load of 85%; lower it in the (unseen) case of a long cluster */
 	nslots = nkeys * 100 / LOAD_PERCENT + 1;
 	while (build_max_dist(&b, nslots) > SLOT_DIST_MAX)
 		nslots += nslots / 8 + 1;
-	m = calloc(1, sizeof(*m));
-	if (m == NULL) {
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
 		verr_set(e, "matcher: out of memory");
-		free(b.items);
-		return NULL;
+		goto fail;
 	}
 	m->nkeys = nkeys;
 	m->nentries = b.n;
-	if (build_alloc(&b, m, nslots, bytes, nextra) < 0) {
-		matcher_free(m);
-		free(b.items);
-		return NULL;
-	}
+	if (build_alloc(&b, m, nslots, bytes, nextra) < 0)
+		goto fail;
+	build_place(&b, m);
 	build_fill(&b, m);
 	build_rank(m);
-	free(b.items);
+	build_free(&b);
+	return m;
+fail:
+	matcher_free(m);
+	build_free(&b);
+	return NULL;
+}
+
+/* Rebuilding from a previous matcher: the entries of the kept feeds are
+ * read back from its records (one pass over the arena) into lists the
+ * builder reads like any other. Within a record a feed's entries of one
+ * type are in list order, so "the first in the list" still wins ties. */
+
+struct extract {
+	struct list *lists;	/* per feed; entries malloc'd */
+	struct arena *strings;	/* values: key + rest, NUL-terminated */
+};
+
+/* Count (fill false) or copy (fill true) the entries of the wanted feeds
+ * of prev, in record order. */
+static int
+prev_walk(const struct matcher *prev, const bool *want, unsigned nlists,
+    struct extract *x, bool fill)
+{
+	const uint8_t *p = prev->arena + 1, *end = prev->arena + prev->arena_len;
+
+	while (p < end) {
+		const char *key = (const char *)p + 1;
+		size_t keylen = p[0];
+		bool first = true;
+		struct rec_entry e;
+
+		p += 1 + keylen;
+		for (;;) {
+			p = entry_decode(p, first, &e);
+			p = entry_next(&e);
+			first = false;
+			if (e.feed < nlists && want[e.feed]) {
+				struct list *l = &x->lists[e.feed];
+				struct list_entry *le;
+				char *v;
+
+				if (!fill) {
+					l->nentries++;
+				} else {
+					le = &l->entries[l->nentries++];
+					v = arena_alloc(x->strings,
+					    keylen + e.restlen + 1);
+					if (v == NULL)
+						return -1;
+					memcpy(v, key, keylen);
+					if (e.restlen > 0)
+						memcpy(v + keylen, e.rest,
+						    e.restlen);
+					v[keylen + e.restlen] = '\0';
+					*le = (struct list_entry){.id = e.id,
+					    .value = v, .cat = e.cat,
+					    .url_host_len = (uint16_t)(e.type ==
+					    LIST_URL ? keylen : 0),
+					    .type = e.type};
+				}
+			}
+			if (e.last)
+				break;
+		}
+	}
+	return 0;
+}
+
+static int
+prev_extract(const struct matcher *prev, const bool *want, unsigned nlists,
+    struct extract *x)
+{
+	prev_walk(prev, want, nlists, x, false);
+	for (unsigned f = 0; f < nlists; f++) {
+		struct list *l = &x->lists[f];
+
+		if (!want[f])
+			continue;
+		l->entries = calloc(l->nentries ? l->nentries : 1,
+		    sizeof(*l->entries));
+		if (l->entries == NULL)
+			return -1;
+		l->nentries = 0;
+	}
+	return prev_walk(prev, want, nlists, x, true);
+}
+
+struct matcher *
+matcher_rebuild(const struct matcher *prev, struct list *const *lists,
+    const bool *keep, unsigned nlists, struct verr *e)
+{
+	struct list **use = calloc(nlists ? nlists : 1, sizeof(*use));
+	bool *want = calloc(nlists ? nlists : 1, sizeof(*want));
+	struct extract x = {calloc(nlists ? nlists : 1, sizeof(*x.lists)),
+	    arena_new(1 << 20)};
+	struct matcher *m = NULL;
+	bool any = false;
+
+	if (use == NULL || want == NULL || x.lists == NULL ||
+	    x.strings == NULL) {
+		verr_set(e, "matcher: out of memory");
+		goto done;
+	}
+	for (unsigned f = 0; f < nlists; f++) {
+		if (lists[f] != NULL && lists[f]->entries != NULL) {
+			use[f] = lists[f];
+		} else if (prev != NULL && keep != NULL && keep[f]) {
+			use[f] = &x.lists[f];
+			want[f] = any = true;
+		}
+	}
+	if (any && prev_extract(prev, want, nlists, &x) < 0) {
+		verr_set(e, "matcher: out of memory reading the kept feeds");
+		goto done;
+	}
+	m = matcher_build(use, nlists, e);
+done:
+	for (unsigned f = 0; x.lists != NULL && f < nlists; f++)
+		free(x.lists[f].entries);
+	free(x.lists);
+	arena_free(x.strings);
+	free(want);
+	free(use);
 	return m;
 }

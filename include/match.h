@@ -9,6 +9,15 @@
  *   url     host equal and canonical path equal; an entry path ending in
  *           '/' covers everything below it; an entry without a query covers
  *           every query on that path, an entry with one only that query.
+ *           Exactly, with a non-default port counted as part of the path
+ *           (":8080/x"): an entry with a query matches only the identical
+ *           path and query ("/?p=7" is one page, not every path with
+ *           ?p=7); "/u/123/" covers "/u/123/" and every path that starts
+ *           with it, not "/u/123" nor "/u/1234"; "/u/123" covers "/u/123"
+ *           with any query or none, not "/u/123/" nor "/u/1234". Case in
+ *           the path matters (norm.c keeps it).
+ * For an IP literal host (norm_url.host_is_ip) only entries on exactly that
+ * host apply: no suffix of an address is a parent domain.
  * A name from DNS, TLS or QUIC is checked against domain and host entries
  * only (match_name); an HTTP request against all three (match_url). A url
  * entry never blocks its host at DNS, TLS or QUIC level.
@@ -27,11 +36,17 @@
  * metadata (authority, categories) must outlive the matcher, since results
  * index into it.
  *
- * Size: per key (a distinct name or url host) one 8-byte slot at a load of
- * 85% and 0.25 bytes of rank directory per slot; per key a record of 1 +
- * name bytes; per entry 2 bytes (type, feed < 31, category < 128) + id + 1,
- * plus 4 for an entry that shares its name with another, plus the rest of
- * a url entry. Keys are at most 255 bytes; the records at most 2^40 bytes.
+ * Size (match.c has the layout): per key (a distinct name or url host) an
+ * 8-byte slot at 85% load (9.4 bytes) and 0.29 bytes of rank directory;
+ * per key a record of 1 + name bytes; per entry 2 bytes (type, feed < 31,
+ * category < 128) + id + 1, plus 4 for each entry after the first on the
+ * same key, plus varint + rest for a url entry. A domain list of 24-byte
+ * names and 7-byte ids: 45 bytes per entry. Keys are at most 255 bytes,
+ * records at most 2^40 bytes in all, entries fewer than 2^30.
+ *
+ * Lookups cost about one memory access for a name that is not listed (the
+ * slots of all its suffixes are prefetched at once) and two for one that is
+ * (its slot, then its record).
  */
 #ifndef VETO_MATCH_H
 #define VETO_MATCH_H

@@ -123,6 +123,8 @@ check_load(const char *path, const struct sig_keyring *ring, struct verr *e)
 	}
 	l = list_parse(buf, len, &lim, e);
 	free(buf);
+	if (l == NULL)
+		verr_prefix(e, "%s", path);
 	return l;
 }
 
@@ -142,8 +144,7 @@ check_load_all(struct check *c)
 	for (unsigned i = 0; i < c->nlists; i++) {
 		c->lists[i] = check_load(c->paths[i], &ring, &e);
 		if (c->lists[i] == NULL) {
-			fprintf(stderr, "veto check: %s: %s\n", c->paths[i],
-			    e.msg);
+			fprintf(stderr, "veto check: %s\n", e.msg);
 			return -1;
 		}
 	}
@@ -257,8 +258,9 @@ check_stdin(struct check *c, FILE *out)
 	free(line);
 }
 
-int
-cmd_check(int argc, char **argv)
+/* Options into c; returns 0, or the exit code to stop with. */
+static int
+check_args(struct check *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"list", required_argument, NULL, 'l'},
@@ -266,20 +268,14 @@ cmd_check(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct check *c;
-	struct verr e;
-	int ch, rc = 0;
+	int ch;
 
-	if (cmd_wants_help(argc, argv))
-		return usage(stdout, 0);
-	c = xcalloc(1, sizeof(*c));
 	while ((ch = getopt_long(argc, argv, "l:k:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'l':
 			if (c->nlists == CHECK_MAX_LISTS) {
 				fprintf(stderr, "veto check: more than %d lists\n",
 				    CHECK_MAX_LISTS);
-				free(c);
 				return 2;
 			}
 			c->paths[c->nlists++] = optarg;
@@ -288,34 +284,50 @@ cmd_check(int argc, char **argv)
 			if (c->nkeys == CHECK_MAX_LISTS) {
 				fprintf(stderr, "veto check: more than %d keys\n",
 				    CHECK_MAX_LISTS);
-				free(c);
 				return 2;
 			}
 			c->keys[c->nkeys++] = optarg;
 			break;
 		default:
-			free(c);
 			return usage(stderr, 2);
 		}
 	}
 	if (c->nlists == 0) {
 		fprintf(stderr, "veto check: no list given (-l LIST.json)\n");
-		free(c);
 		return usage(stderr, 2);
 	}
-	if (check_load_all(c) < 0) {
-		check_free_lists(c);
-		free(c);
+	return 0;
+}
+
+/* Lists loaded and verified, matcher built; returns 0 or an exit code. */
+static int
+check_prepare(struct check *c)
+{
+	struct verr e;
+
+	if (check_load_all(c) < 0)
 		return 2;
-	}
 	c->m = matcher_build(c->lists, c->nlists, &e);
 	if (c->m == NULL) {
 		fprintf(stderr, "veto check: %s\n", e.msg);
-		check_free_lists(c);
-		free(c);
 		return 2;
 	}
 	check_drop_entries(c);		/* the matcher has its own copy */
+	return 0;
+}
+
+int
+cmd_check(int argc, char **argv)
+{
+	struct check *c;
+	int rc;
+
+	if (cmd_wants_help(argc, argv))
+		return usage(stdout, 0);
+	c = xcalloc(1, sizeof(*c));
+	if ((rc = check_args(c, argc, argv)) != 0 ||
+	    (rc = check_prepare(c)) != 0)
+		goto done;
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (optind < argc) {
 		for (int i = optind; i < argc; i++)
@@ -329,6 +341,7 @@ cmd_check(int argc, char **argv)
 	} else if (c->ninvalid > 0) {
 		rc = 1;
 	}
+done:
 	matcher_free(c->m);
 	check_free_lists(c);
 	free(c);

@@ -25,14 +25,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "list.h"
@@ -47,7 +50,7 @@
 #endif
 
 #define NQUERIES (4u << 20)
-#define NPOPULAR 10000
+static unsigned NPOPULAR = 10000;
 #define ROUNDS 3
 
 /* Random numbers: splitmix64, reproducible from the seed. */
@@ -73,6 +76,36 @@ static double
 now_s(void)
 {
 	return (double)now_mono_ns() / 1e9;
+}
+
+/* CPU time of this thread: on a shared machine the fairer clock for "per
+ * core" (other processes' time is not counted, their cache traffic is). */
+static double
+cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A phase of the load: wall clock and CPU time (page faults included). */
+struct phase {
+	double wall, cpu;
+};
+
+static void
+phase_start(struct phase *p)
+{
+	p->wall = -now_s();
+	p->cpu = -cpu_s();
+}
+
+static void
+phase_end(struct phase *p)
+{
+	p->wall += now_s();
+	p->cpu += cpu_s();
 }
 
 /* Names: a top-level label from a weighted list of real ones, a second
@@ -296,7 +329,7 @@ names_load(const char *prefix, struct names *nm)
 /* Loading. */
 
 struct load {
-	double read, verify, parse, build;
+	struct phase read, verify, parse, build;
 	bool verified, stand_in;
 	struct list *list;
 	struct matcher *m;
@@ -312,29 +345,28 @@ load_list(const char *prefix, const char *pubkey, struct load *ld)
 	size_t len, siglen;
 	char path[4096];
 	struct verr e;
-	double t;
 
 	list_init();
 	snprintf(path, sizeof(path), "%s.json", prefix);
-	t = now_s();
+	phase_start(&ld->read);
 	if (file_read(path, (size_t)1 << 36, &buf, &len, &e) < 0)
 		goto fail;
-	ld->read = now_s() - t;
+	phase_end(&ld->read);
 	if (pubkey != NULL) {
 		snprintf(path, sizeof(path), "%s.json.minisig", prefix);
 		if (sig_keyring_add_arg(&ring, pubkey, &e) < 0 ||
 		    file_read(path, SIG_FILE_MAX, &sigbuf, &siglen, &e) < 0)
 			goto fail;
-		t = now_s();
+		phase_start(&ld->verify);
 		if (sig_verify(&ring, buf, len, sigbuf, siglen, 0, NULL, &e) < 0)
 			goto fail;
-		ld->verify = now_s() - t;
+		phase_end(&ld->verify);
 		ld->verified = true;
 		free(sigbuf);
 	}
-	t = now_s();
+	phase_start(&ld->parse);
 	ld->list = list_parse(buf, len, &lim, &e);
-	ld->parse = now_s() - t;
+	phase_end(&ld->parse);
 	free(buf);
 	if (ld->list == NULL)
 		goto fail;
@@ -362,15 +394,14 @@ load_list(const char *prefix, const char *pubkey, struct load *ld)
 {
 	struct names nm;
 	struct list *l;
-	double t;
 
 	(void)pubkey;
 	ld->stand_in = true;
-	t = now_s();
+	phase_start(&ld->read);
 	if (names_load(prefix, &nm) < 0)
 		return -1;
-	ld->read = now_s() - t;
-	t = now_s();
+	phase_end(&ld->read);
+	phase_start(&ld->parse);
 	l = xcalloc(1, sizeof(*l));
 	l->bulk = arena_new(1 << 20);
 	l->entries = arena_alloc(l->bulk, nm.n * sizeof(*l->entries));
@@ -386,7 +417,7 @@ load_list(const char *prefix, const char *pubkey, struct load *ld)
 		le->id = arena_strndup(l->bulk, id, (size_t)n);
 	}
 	l->nentries = l->count[LIST_DOMAIN] = nm.n;
-	ld->parse = now_s() - t;
+	phase_end(&ld->parse);
 	ld->list = l;
 	free(nm.buf);
 	free(nm.off);
@@ -507,6 +538,38 @@ queries_zipf(const struct names *nm, struct queries *pop, uint32_t **seq,
 	free(cdf);
 }
 
+/* The latency of one random memory access here (a pointer chase over 256
+ * MiB in huge pages), for reading the random-lookup figure: a miss costs
+ * about one, a hit two (slot, then record). */
+static double
+memory_latency_ns(void)
+{
+	size_t n = ((size_t)256 << 20) / sizeof(uint64_t), steps = 2000000;
+	uint64_t *a = mmap(NULL, n * sizeof(*a), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p = 0;
+	double t;
+
+	if (a == MAP_FAILED)
+		return 0;
+	madvise(a, n * sizeof(*a), MADV_HUGEPAGE);
+	/* one random cycle through every element (Sattolo) */
+	for (size_t i = 0; i < n; i++)
+		a[i] = i;
+	for (size_t i = n - 1; i > 0; i--) {
+		size_t j = rng() % i;
+		uint64_t tmp = a[i];
+
+		a[i] = a[j];
+		a[j] = tmp;
+	}
+	t = cpu_s();
+	for (size_t i = 0; i < steps; i++)
+		p = a[p];
+	t = cpu_s() - t;
+	munmap(a, n * sizeof(*a));
+	return p == n ? 0 : t / (double)steps * 1e9;
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -515,17 +578,18 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Names per second: the median of ROUNDS runs over all queries. */
+/* Names per second of CPU time (and of wall time): the median of ROUNDS
+ * runs over all queries. */
 static double
 run_lookups(const struct matcher *m, const struct queries *q,
-    const uint32_t *seq, size_t n, double *hitrate)
+    const uint32_t *seq, size_t n, double *hitrate, double *wall)
 {
-	double rate[ROUNDS];
+	double rate[ROUNDS], wrate[ROUNDS];
 	size_t hits = 0;
 
 	for (unsigned round = 0; round < ROUNDS; round++) {
 		struct match_result r;
-		double t = now_s();
+		double t = now_s(), c = cpu_s();
 
 		hits = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -533,89 +597,132 @@ run_lookups(const struct matcher *m, const struct queries *q,
 
 			hits += match_name(m, q->buf + q->off[k], q->len[k], &r);
 		}
-		rate[round] = (double)n / (now_s() - t);
+		rate[round] = (double)n / (cpu_s() - c);
+		wrate[round] = (double)n / (now_s() - t);
 	}
 	qsort(rate, ROUNDS, sizeof(rate[0]), cmp_double);
+	qsort(wrate, ROUNDS, sizeof(wrate[0]), cmp_double);
 	*hitrate = (double)hits / (double)n;
+	*wall = wrate[ROUNDS / 2];
 	return rate[ROUNDS / 2];
+}
+
+struct figures {
+	size_t n, rss0, rss1, peak;
+	double random_rate, random_wall, random_hits;
+	double zipf_rate, zipf_wall, zipf_hits;
+};
+
+static void
+report_load(const struct load *ld, const struct figures *f)
+{
+	struct matcher_info mi;
+	double n = (double)f->n;
+	char verify[64];
+
+	matcher_info(ld->m, &mi);
+	if (ld->verified)
+		snprintf(verify, sizeof(verify), "%.0f ms (%.0f)",
+		    ld->verify.cpu * 1e3, ld->verify.wall * 1e3);
+	else
+		snprintf(verify, sizeof(verify), "n/a");
+	printf("load %zu entries, CPU time (wall clock): read %.0f ms (%.0f), "
+	    "verify %s, parse %.0f ms (%.0f)%s, build %.0f ms (%.0f); "
+	    "verify+parse+build %.0f ms (%.0f)\n", f->n, ld->read.cpu * 1e3,
+	    ld->read.wall * 1e3, verify, ld->parse.cpu * 1e3,
+	    ld->parse.wall * 1e3, ld->stand_in ? " [stand-in: names file to "
+	    "entries; list_parse not merged yet]" : "", ld->build.cpu * 1e3,
+	    ld->build.wall * 1e3,
+	    (ld->verify.cpu + ld->parse.cpu + ld->build.cpu) * 1e3,
+	    (ld->verify.wall + ld->parse.wall + ld->build.wall) * 1e3);
+	printf("memory: matcher %.1f bytes/entry = slots %.1f (%zu at "
+	    "%.0f%% load, max probe %u) + rank %.2f + records %.1f + extra "
+	    "%.1f; RSS delta %.1f bytes/entry; peak RSS while loading "
+	    "%.0f MB (%.0f bytes/entry)\n", (double)matcher_bytes(ld->m) / n,
+	    (double)mi.slot_bytes / n, mi.slots,
+	    100.0 * (double)mi.keys / (double)mi.slots, mi.max_dist,
+	    (double)mi.rank_bytes / n, (double)mi.arena_bytes / n,
+	    (double)mi.extra_bytes / n, (double)(f->rss1 - f->rss0) / n,
+	    (double)(f->peak - f->rss0) / 1e6, (double)(f->peak - f->rss0) / n);
+}
+
+/* Both query mixes; BENCH_ONLY=random|zipf and BENCH_POPULAR=N are for
+ * profiling. */
+static int
+lookups(const struct matcher *m, const char *prefix, struct figures *f)
+{
+	const char *only = getenv("BENCH_ONLY");
+	struct names nm;
+	struct queries q, pop;
+	uint32_t *seq;
+
+	if (names_load(prefix, &nm) < 0)
+		return -1;
+	rng_s = 0x5eed;
+	if (getenv("BENCH_POPULAR") != NULL)
+		NPOPULAR = (unsigned)strtoul(getenv("BENCH_POPULAR"), NULL, 10);
+	queries_random(&nm, &q, NQUERIES);
+	queries_zipf(&nm, &pop, &seq, NQUERIES);
+	if (only == NULL || strcmp(only, "random") == 0)
+		f->random_rate = run_lookups(m, &q, NULL, q.n,
+		    &f->random_hits, &f->random_wall);
+	if (only == NULL || strcmp(only, "zipf") == 0)
+		f->zipf_rate = run_lookups(m, &pop, seq, NQUERIES,
+		    &f->zipf_hits, &f->zipf_wall);
+	printf("memory latency here: %.0f ns per dependent random access\n",
+	    memory_latency_ns());
+	printf("lookups, one thread, median of %d runs of %u names, per "
+	    "second of CPU time (wall clock):\n"
+	    "  random (uniform over all names, 2-6 labels): %.2f M names/s "
+	    "(%.2f), %.1f%% hits\n"
+	    "  skewed (Zipf s=1 over %d popular names): %.2f M names/s "
+	    "(%.2f), %.1f%% hits\n", ROUNDS, NQUERIES, f->random_rate / 1e6,
+	    f->random_wall / 1e6, f->random_hits * 100, NPOPULAR,
+	    f->zipf_rate / 1e6, f->zipf_wall / 1e6, f->zipf_hits * 100);
+	return 0;
 }
 
 static int
 cmd_load(int argc, char **argv)
 {
 	struct load ld = {0};
-	struct matcher_info mi;
-	struct names nm;
-	struct queries q, pop;
-	uint32_t *seq;
+	struct figures f = {0};
 	struct verr e;
-	size_t rss0, rss1, peak, n;
-	double t, random_rate, zipf_rate, random_hits, zipf_hits;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: bench_match load PREFIX [PUBKEY]\n");
 		return 2;
 	}
 	peak_reset();
-	rss0 = rss_bytes();
+	f.rss0 = rss_bytes();
 	if (load_list(argv[1], argc > 2 ? argv[2] : NULL, &ld) < 0)
 		return 1;
-	t = now_s();
+	phase_start(&ld.build);
 	ld.m = matcher_build(&ld.list, 1, &e);
-	ld.build = now_s() - t;
+	phase_end(&ld.build);
 	if (ld.m == NULL) {
 		fprintf(stderr, "bench_match: %s\n", e.msg);
 		return 1;
 	}
 	load_done(&ld);
-	rss1 = rss_bytes();
-	peak = peak_bytes();
-	matcher_info(ld.m, &mi);
-	n = mi.entries;
-
-	printf("load %zu entries: read %.0f ms, verify %s, parse %.0f ms%s, "
-	    "build %.0f ms; verify+parse+build %.0f ms\n", n, ld.read * 1e3,
-	    ld.verified ? "" : "n/a", ld.parse * 1e3,
-	    ld.stand_in ? " (stand-in: names file to entries; list_parse "
-	    "not merged yet)" : "", ld.build * 1e3,
-	    (ld.verify + ld.parse + ld.build) * 1e3);
-	if (ld.verified)
-		printf("  verify %.0f ms (sig_verify, BLAKE2b + Ed25519)\n",
-		    ld.verify * 1e3);
-	printf("memory: matcher %.1f bytes/entry = slots %.1f (%zu at "
-	    "%.0f%% load, max probe %u) + rank %.2f + records %.1f + extra "
-	    "%.1f; RSS delta %.1f bytes/entry; peak RSS while loading "
-	    "%.0f MB (%.0f bytes/entry)\n",
-	    (double)matcher_bytes(ld.m) / (double)n,
-	    (double)mi.slot_bytes / (double)n, mi.slots,
-	    100.0 * (double)mi.keys / (double)mi.slots, mi.max_dist,
-	    (double)mi.rank_bytes / (double)n,
-	    (double)mi.arena_bytes / (double)n,
-	    (double)mi.extra_bytes / (double)n,
-	    (double)(rss1 - rss0) / (double)n, (double)(peak - rss0) / 1e6,
-	    (double)(peak - rss0) / (double)n);
-
-	if (names_load(argv[1], &nm) < 0)
+	malloc_trim(0);		/* freed heap pages back, so RSS is what lives */
+	f.rss1 = rss_bytes();
+	f.peak = peak_bytes();
+	f.n = matcher_entries(ld.m);
+	report_load(&ld, &f);
+	if (lookups(ld.m, argv[1], &f) < 0)
 		return 1;
-	rng_s = 0x5eed;
-	queries_random(&nm, &q, NQUERIES);
-	random_rate = run_lookups(ld.m, &q, NULL, q.n, &random_hits);
-	queries_zipf(&nm, &pop, &seq, NQUERIES);
-	zipf_rate = run_lookups(ld.m, &pop, seq, NQUERIES, &zipf_hits);
-	printf("lookups, one core, median of %d runs of %u names:\n"
-	    "  random (uniform over all names, 2-6 labels): %.2f M names/s, "
-	    "%.1f%% hits\n"
-	    "  skewed (Zipf s=1 over %d popular names): %.2f M names/s, "
-	    "%.1f%% hits\n", ROUNDS, NQUERIES, random_rate / 1e6,
-	    random_hits * 100, NPOPULAR, zipf_rate / 1e6, zipf_hits * 100);
-	printf("figures: entries=%zu read_ms=%.1f verify_ms=%.1f parse_ms=%.1f "
-	    "build_ms=%.1f load_ms=%.1f matcher_bpe=%.1f rss_bpe=%.1f "
-	    "peak_mb=%.1f random_mps=%.2f zipf_mps=%.2f stand_in=%d\n", n,
-	    ld.read * 1e3, ld.verify * 1e3, ld.parse * 1e3, ld.build * 1e3,
-	    (ld.verify + ld.parse + ld.build) * 1e3,
-	    (double)matcher_bytes(ld.m) / (double)n,
-	    (double)(rss1 - rss0) / (double)n, (double)(peak - rss0) / 1e6,
-	    random_rate / 1e6, zipf_rate / 1e6, ld.stand_in);
+	printf("figures: entries=%zu verify_ms=%.1f parse_ms=%.1f "
+	    "build_ms=%.1f load_ms=%.1f load_wall_ms=%.1f matcher_bpe=%.1f "
+	    "rss_bpe=%.1f peak_mb=%.1f random_mps=%.2f zipf_mps=%.2f "
+	    "stand_in=%d\n", f.n, ld.verify.cpu * 1e3, ld.parse.cpu * 1e3,
+	    ld.build.cpu * 1e3,
+	    (ld.verify.cpu + ld.parse.cpu + ld.build.cpu) * 1e3,
+	    (ld.verify.wall + ld.parse.wall + ld.build.wall) * 1e3,
+	    (double)matcher_bytes(ld.m) / (double)f.n,
+	    (double)(f.rss1 - f.rss0) / (double)f.n,
+	    (double)(f.peak - f.rss0) / 1e6, f.random_rate / 1e6,
+	    f.zipf_rate / 1e6, ld.stand_in);
 	matcher_free(ld.m);
 	load_free(&ld);
 	return 0;
@@ -716,11 +823,36 @@ unbound_conf(const char *path, int port, const struct names *nm)
 	return fclose(f);
 }
 
+/* CPU time (user + system) of a process so far, in seconds. */
+static double
+proc_cpu_s(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
+		return 0;
+	/* after "pid (comm)": state is field 3, utime 14, stime 15 */
+	for (int field = 2; field < 13 && p != NULL; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL)
+		return 0;
+	ut = strtoull(p + 1, &p, 10);
+	st = strtoull(p, NULL, 10);
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 /* Start unbound on conf, wait for an answer about `name`; report the
- * time, the rcode, the RSS and peak RSS. */
+ * time (wall and unbound's CPU time), the rcode, the RSS and peak RSS. */
 static int
 unbound_run(const char *conf, int port, const char *name, double *secs,
-    size_t *rss, size_t *peak)
+    double *cpu, size_t *rss, size_t *peak)
 {
 	double t = now_s();
 	pid_t pid = fork();
@@ -731,13 +863,16 @@ unbound_run(const char *conf, int port, const char *name, double *secs,
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
-		if (null >= 0)
+		if (null >= 0) {
 			dup2(null, 1);
+			dup2(null, 2);
+		}
 		execlp("unbound", "unbound", "-d", "-c", conf, (char *)NULL);
 		_exit(127);
 	}
 	rc = dns_wait_answer(port, name, 600000);
 	*secs = now_s() - t;
+	*cpu = proc_cpu_s(pid);
 	*rss = proc_status_kb(pid, "VmRSS") * 1024;
 	*peak = proc_status_kb(pid, "VmHWM") * 1024;
 	kill(pid, SIGTERM);
@@ -750,7 +885,7 @@ cmd_unbound(int argc, char **argv)
 {
 	struct names nm;
 	char conf[4096];
-	double t0, t1;
+	double t0, t1, c0, c1;
 	size_t rss0, rss1, peak0, peak1;
 	int port, rc0, rc1;
 
@@ -765,27 +900,30 @@ cmd_unbound(int argc, char **argv)
 		perror("unbound configuration");
 		return 1;
 	}
-	rc0 = unbound_run(conf, port, nm.buf, &t0, &rss0, &peak0);
+	rc0 = unbound_run(conf, port, nm.buf, &t0, &c0, &rss0, &peak0);
 	if ((port = free_udp_port()) < 0 || unbound_conf(conf, port, &nm) < 0) {
 		perror("unbound configuration");
 		return 1;
 	}
-	rc1 = unbound_run(conf, port, nm.buf + nm.off[nm.n / 2], &t1, &rss1,
-	    &peak1);
+	rc1 = unbound_run(conf, port, nm.buf + nm.off[nm.n / 2], &t1, &c1,
+	    &rss1, &peak1);
 	unlink(conf);
 	if (rc0 < 0 || rc1 < 0) {
 		fprintf(stderr, "unbound did not answer (rcode %d, %d)\n", rc0,
 		    rc1);
 		return 1;
 	}
-	printf("unbound: no zones: answered (rcode %d) after %.0f ms, RSS %.1f MB\n"
+	printf("unbound: no zones: answered (rcode %d) after %.0f ms (CPU %.0f "
+	    "ms), RSS %.1f MB\n"
 	    "unbound: %zu local-zones: answered (rcode %d, 3 = NXDOMAIN) after "
-	    "%.0f ms, RSS %.1f MB, peak %.1f MB, %.0f bytes/entry over the "
-	    "empty server\n", rc0, t0 * 1e3, (double)rss0 / 1e6, nm.n, rc1,
-	    t1 * 1e3, (double)rss1 / 1e6, (double)peak1 / 1e6,
+	    "%.0f ms (CPU %.0f ms), RSS %.1f MB, peak %.1f MB, %.0f bytes/entry "
+	    "over the empty server\n", rc0, t0 * 1e3, c0 * 1e3,
+	    (double)rss0 / 1e6, nm.n, rc1, t1 * 1e3, c1 * 1e3,
+	    (double)rss1 / 1e6, (double)peak1 / 1e6,
 	    (double)(rss1 - rss0) / (double)nm.n);
-	printf("figures: entries=%zu unbound_load_ms=%.1f unbound_rss_bpe=%.1f "
-	    "unbound_rss_mb=%.1f unbound_peak_mb=%.1f\n", nm.n, t1 * 1e3,
+	printf("figures: entries=%zu unbound_load_ms=%.1f "
+	    "unbound_load_wall_ms=%.1f unbound_rss_bpe=%.1f unbound_rss_mb=%.1f "
+	    "unbound_peak_mb=%.1f\n", nm.n, c1 * 1e3, t1 * 1e3,
 	    (double)(rss1 - rss0) / (double)nm.n, (double)rss1 / 1e6,
 	    (double)peak1 / 1e6);
 	return rc1 == 3 ? 0 : 1;

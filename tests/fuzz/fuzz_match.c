@@ -10,7 +10,9 @@
  *                 if c & 0x40), and the host for match_host_has_urls
  *   feed = (c >> 3) % 3, category = c.
  * NUL bytes read as '.'. A list with an entry the matcher refuses (empty or
- * over-long name, url without a path) must be refused, nothing else. */
+ * over-long name, url without a path) must be refused, nothing else. The
+ * matcher rebuilt from itself (matcher_rebuild, every feed kept) must
+ * answer the same. */
 #include "../../daemon/match.c"
 
 #include <assert.h>
@@ -189,87 +191,128 @@ lookup(const struct matcher *m, const struct flist *fl, const char *s,
 	    ref_has_urls(fl, u.host, u.hostlen));
 }
 
+/* The input, split: entries per feed and the names to look up. */
+struct input {
+	struct flist fl[NFEEDS];
+	const char *look[MAX_LINES];
+	size_t looklen[MAX_LINES];
+	bool lookip[MAX_LINES];
+	unsigned nlook;
+	bool valid;		/* every entry usable by the matcher */
+};
+
+static void
+input_line(struct input *in, char *s, size_t len, unsigned line)
+{
+	uint8_t c = (uint8_t)s[0];
+	unsigned kind = c % 8;
+	struct flist *fl = &in->fl[(c >> 3) % NFEEDS];
+	struct fentry *fe;
+
+	if (kind >= 4) {
+		in->look[in->nlook] = s + 1;
+		in->looklen[in->nlook] = len - 1;
+		in->lookip[in->nlook++] = (c & 0x40) != 0;
+		return;
+	}
+	fe = &fl->e[fl->n++];
+	fe->type = kind < 2 ? LIST_DOMAIN : kind == 2 ? LIST_HOST : LIST_URL;
+	fe->value = s + 1;
+	fe->vlen = len - 1;
+	fe->keylen = fe->type == LIST_URL ? url_host_len(fe->value, fe->vlen) :
+	    fe->vlen;
+	fe->cat = c;
+	snprintf(fe->id, sizeof(fe->id), "L%u", line);
+	if (fe->keylen == 0 || fe->keylen > KEY_MAX ||
+	    (fe->type == LIST_URL && fe->keylen == fe->vlen))
+		in->valid = false;
+}
+
+static void
+input_split(struct input *in, char *buf, size_t size)
+{
+	unsigned lines = 0;
+
+	in->nlook = 0;
+	in->valid = true;
+	for (unsigned f = 0; f < NFEEDS; f++)
+		in->fl[f].n = 0;
+	for (char *s = buf, *nl; s < buf + size && lines < MAX_LINES;
+	    s = nl + 1, lines++) {
+		nl = memchr(s, '\n', (size_t)(buf + size - s));
+		if (nl == NULL)
+			nl = buf + size;
+		*nl = '\0';
+		if (nl != s)
+			input_line(in, s, (size_t)(nl - s), lines);
+	}
+}
+
+/* Every lookup against the reference, on m and on m rebuilt from itself. */
+static void
+check_matcher(struct matcher *m, const struct input *in)
+{
+	const struct flist *fl = in->fl;
+	size_t total = fl[0].n + fl[1].n + fl[2].n;
+	struct list dropped[NFEEDS], *dp[NFEEDS];
+	bool keep[NFEEDS] = {true, true, true};
+	struct matcher *m2;
+	struct verr e;
+
+	assert(matcher_entries(m) == total);
+	for (unsigned i = 0; i < in->nlook; i++)
+		lookup(m, fl, in->look[i], in->looklen[i], in->lookip[i]);
+	for (uint32_t i = 0; i < total; i++) {
+		struct match_result r;
+
+		matcher_entry(m, i, &r);
+		assert(r.entry == i && r.feed < NFEEDS);
+	}
+	memset(dropped, 0, sizeof(dropped));
+	for (unsigned f = 0; f < NFEEDS; f++)
+		dp[f] = &dropped[f];
+	m2 = matcher_rebuild(m, dp, keep, NFEEDS, &e);
+	assert(m2 != NULL && matcher_entries(m2) == total);
+	for (unsigned i = 0; i < in->nlook; i++)
+		lookup(m2, fl, in->look[i], in->looklen[i], in->lookip[i]);
+	matcher_free(m2);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct flist fl[NFEEDS];
+	static struct input in;
+	static struct list_entry le[NFEEDS][MAX_LINES];
 	struct list lists[NFEEDS], *lp[NFEEDS];
-	struct list_entry le[NFEEDS][MAX_LINES];
 	char *buf = malloc(size + 1);
-	const char *look[MAX_LINES];
-	size_t looklen[MAX_LINES];
-	bool lookip[MAX_LINES], valid = true;
-	unsigned nlook = 0, lines = 0;
 	struct matcher *m;
 	struct verr e = {{0}};
 
 	for (size_t i = 0; i < size; i++)
 		buf[i] = data[i] ? (char)data[i] : '.';
 	buf[size] = '\0';
+	input_split(&in, buf, size);
 	memset(lists, 0, sizeof(lists));
-	for (unsigned f = 0; f < NFEEDS; f++)
-		fl[f].n = 0;
-	for (char *s = buf, *nl; s < buf + size && lines < MAX_LINES;
-	    s = nl + 1, lines++) {
-		uint8_t c = (uint8_t)s[0];
-		unsigned f = (c >> 3) % NFEEDS, kind = c % 8;
-		struct fentry *fe;
-
-		nl = memchr(s, '\n', (size_t)(buf + size - s));
-		if (nl == NULL)
-			nl = buf + size;
-		*nl = '\0';
-		if (nl == s)
-			continue;
-		if (kind >= 4) {
-			look[nlook] = s + 1;
-			looklen[nlook] = (size_t)(nl - s - 1);
-			lookip[nlook++] = (c & 0x40) != 0;
-			continue;
-		}
-		fe = &fl[f].e[fl[f].n++];
-		fe->type = kind < 2 ? LIST_DOMAIN : kind == 2 ? LIST_HOST :
-		    LIST_URL;
-		fe->value = s + 1;
-		fe->vlen = (size_t)(nl - s - 1);
-		fe->keylen = fe->type == LIST_URL ?
-		    url_host_len(fe->value, fe->vlen) : fe->vlen;
-		fe->cat = c;
-		snprintf(fe->id, sizeof(fe->id), "L%u", lines);
-		if (fe->keylen == 0 || fe->keylen > KEY_MAX ||
-		    (fe->type == LIST_URL && fe->keylen == fe->vlen))
-			valid = false;
-	}
 	for (unsigned f = 0; f < NFEEDS; f++) {
-		for (unsigned i = 0; i < fl[f].n; i++) {
-			le[f][i] = (struct list_entry){.id = fl[f].e[i].id,
-			    .value = fl[f].e[i].value, .cat = fl[f].e[i].cat,
-			    .type = (uint8_t)fl[f].e[i].type,
-			    .url_host_len = (uint16_t)MIN(fl[f].e[i].keylen,
+		const struct flist *fl = &in.fl[f];
+
+		for (unsigned i = 0; i < fl->n; i++)
+			le[f][i] = (struct list_entry){.id = fl->e[i].id,
+			    .value = fl->e[i].value, .cat = fl->e[i].cat,
+			    .type = (uint8_t)fl->e[i].type,
+			    .url_host_len = (uint16_t)MIN(fl->e[i].keylen,
 			    UINT16_MAX)};
-		}
 		lists[f].entries = le[f];
-		lists[f].nentries = fl[f].n;
-		lp[f] = f == 1 && fl[f].n == 0 ? NULL : &lists[f];
+		lists[f].nentries = fl->n;
+		lp[f] = f == 1 && fl->n == 0 ? NULL : &lists[f];
 	}
 	m = matcher_build(lp, NFEEDS, &e);
-	assert((m != NULL) == valid);
-	if (m == NULL) {
+	assert((m != NULL) == in.valid);
+	if (m == NULL)
 		assert(e.msg[0] != '\0');
-	} else {
-		size_t total = fl[0].n + fl[1].n + fl[2].n;
-
-		assert(matcher_entries(m) == total);
-		for (unsigned i = 0; i < nlook; i++)
-			lookup(m, fl, look[i], looklen[i], lookip[i]);
-		for (uint32_t i = 0; i < total; i++) {
-			struct match_result r;
-
-			matcher_entry(m, i, &r);
-			assert(r.entry == i && r.feed < NFEEDS);
-		}
-		matcher_free(m);
-	}
+	else
+		check_matcher(m, &in);
+	matcher_free(m);
 	free(buf);
 	return 0;
 }

@@ -701,6 +701,96 @@ test_norm_end_to_end(void **state)
 	free(u);
 }
 
+/* matcher_rebuild(): a new list for one feed, the others read back from
+ * the previous matcher (their lists' entries dropped), one feed disabled. */
+static void
+test_rebuild(void **state)
+{
+	static const struct tentry f0[] = {
+		{"domain", "dup.example", "a", 1}, {"domain", "dup.example", "b", 2},
+		{"host", "dup.example", "h", 3}, {"url", "dup.example/x/", "u", 4},
+		{"url", "dup.example/x/", "u2", 5}, {"domain", "old.example", "o", 6},
+	};
+	static const struct tentry f1_old[] = {
+		{"domain", "one.example", "p1", 0}, {"domain", "dup.example", "p2", 0},
+	};
+	static const struct tentry f1_new[] = {
+		{"domain", "new.example", "n1", 7},
+	};
+	static const struct tentry f2[] = {
+		{"domain", "gone.example", "g1", 0},
+	};
+	struct list *lists[3], *l1new;
+	struct matcher *m, *m2, *m3;
+	struct match_result r;
+	struct norm_url u;
+	struct verr e;
+	bool keep[3] = {true, false, false};
+
+	(void)state;
+	lists[0] = tlist_from(f0, ARRAY_LEN(f0));
+	lists[1] = tlist_from(f1_old, ARRAY_LEN(f1_old));
+	lists[2] = tlist_from(f2, ARRAY_LEN(f2));
+	m = matcher_build(lists, 3, &e);
+	assert_non_null(m);
+	/* the daemon drops the entries once a matcher holds them */
+	for (unsigned i = 0; i < 3; i++)
+		lists[i]->entries = NULL;
+	l1new = tlist_from(f1_new, ARRAY_LEN(f1_new));
+	{
+		struct list *next[3] = {lists[0], l1new, lists[2]};
+
+		m2 = matcher_rebuild(m, next, keep, 3, &e);
+	}
+	if (m2 == NULL)
+		fail_msg("%s", e.msg);
+	assert_int_equal(matcher_entries(m2), ARRAY_LEN(f0) + ARRAY_LEN(f1_new));
+	assert_true(match_name(m2, "x.dup.example", 13, &r));
+	assert_string_equal(r.id, "a");		/* still the first in its list */
+	assert_int_equal(r.cat, 1);
+	check_entry(m2, &r);
+	assert_true(match_name(m2, "dup.example", 11, &r));
+	assert_string_equal(r.id, "h");
+	mkurl(&u, "dup.example", "/x/y");
+	assert_true(match_url(m2, &u, &r));
+	assert_string_equal(r.id, "u");
+	assert_int_equal(r.cat, 4);
+	assert_true(match_host_has_urls(m2, "dup.example", 11));
+	assert_true(match_name(m2, "a.old.example", 13, &r));
+	assert_true(match_name(m2, "new.example", 11, &r));
+	assert_string_equal(r.id, "n1");
+	assert_int_equal(r.feed, 1);
+	assert_int_equal(r.cat, 7);
+	assert_false(match_name(m2, "one.example", 11, &r));	/* replaced */
+	assert_false(match_name(m2, "gone.example", 12, &r));	/* disabled */
+	/* keep everything, from a rebuilt matcher: the same answers */
+	keep[1] = true;
+	{
+		struct list *next[3] = {lists[0], NULL, lists[2]};
+
+		m3 = matcher_rebuild(m2, next, keep, 3, &e);
+	}
+	assert_non_null(m3);
+	assert_int_equal(matcher_entries(m3), matcher_entries(m2));
+	assert_true(match_name(m3, "x.dup.example", 13, &r));
+	assert_string_equal(r.id, "a");
+	assert_true(match_name(m3, "new.example", 11, &r));
+	assert_string_equal(r.id, "n1");
+	assert_true(match_url(m3, &u, &r));
+	assert_string_equal(r.id, "u");
+	/* no previous matcher: only lists with entries count */
+	matcher_free(m3);
+	m3 = matcher_rebuild(NULL, lists, keep, 3, &e);
+	assert_non_null(m3);
+	assert_int_equal(matcher_entries(m3), 0);
+	matcher_free(m3);
+	matcher_free(m2);
+	matcher_free(m);
+	for (unsigned i = 0; i < 3; i++)
+		tlist_free(lists[i]);
+	tlist_free(l1new);
+}
+
 /* Property test: random lists over a small alphabet (so that names share
  * suffixes, prefixes and label boundaries) against a linear scan. */
 
@@ -884,11 +974,14 @@ property_round(unsigned nentries, unsigned nlookups)
 {
 	unsigned nlists = 1 + rnd(3);
 	struct list *lists[3] = {NULL, NULL, NULL};
-	struct matcher *m;
+	struct list empty[3], *dropped[3] = {&empty[0], &empty[1], &empty[2]};
+	bool keep[3] = {true, true, true};
+	struct matcher *m, *m2;
 	struct norm_url *u = malloc(sizeof(*u));
 	struct verr e;
 	char v[128], name[160], id[32];
 
+	memset(empty, 0, sizeof(empty));
 	for (unsigned f = 0; f < nlists; f++) {
 		unsigned n = rnd(nentries + 1);
 
@@ -910,6 +1003,11 @@ property_round(unsigned nentries, unsigned nlookups)
 	m = matcher_build(lists, nlists, &e);
 	if (m == NULL)
 		fail_msg("matcher_build: %s", e.msg);
+	/* the same feeds read back from m: must answer the same */
+	m2 = matcher_rebuild(m, dropped, keep, nlists, &e);
+	if (m2 == NULL)
+		fail_msg("matcher_rebuild: %s", e.msg);
+	assert_int_equal(matcher_entries(m2), matcher_entries(m));
 	for (unsigned k = 0; k < nlookups; k++) {
 		struct match_result r;
 		struct ref_hit h;
@@ -929,6 +1027,8 @@ property_round(unsigned nentries, unsigned nlookups)
 		hit = match_name(m, name, strlen(name), &r);
 		ref_match_name(lists, nlists, name, strlen(name), false, &h);
 		compare("match_name", name, hit, &r, &h, m);
+		hit = match_name(m2, name, strlen(name), &r);
+		compare("match_name (rebuilt)", name, hit, &r, &h, m2);
 		if (strlen(name) == 0)
 			continue;
 		mkurl(u, name, prests[rnd(ARRAY_LEN(prests))]);
@@ -943,6 +1043,8 @@ property_round(unsigned nentries, unsigned nlookups)
 		hit = match_url(m, u, &r);
 		ref_match_url(lists, nlists, u, &h);
 		compare("match_url", name, hit, &r, &h, m);
+		hit = match_url(m2, u, &r);
+		compare("match_url (rebuilt)", name, hit, &r, &h, m2);
 		if (match_host_has_urls(m, u->host, u->hostlen)) {
 			bool any = false;
 
@@ -958,6 +1060,7 @@ property_round(unsigned nentries, unsigned nlookups)
 		}
 	}
 	matcher_free(m);
+	matcher_free(m2);
 	for (unsigned f = 0; f < nlists; f++)
 		tlist_free(lists[f]);
 	free(u);
@@ -978,7 +1081,7 @@ test_property(void **state)
 	for (unsigned i = 0; i < 10; i++, rounds++, lookups += 2000)
 		property_round(2000, 2000);
 	printf("property: %u random lists, %u names and %u URLs agree with "
-	    "the reference\n", rounds, lookups, lookups);
+	    "the reference, built and rebuilt\n", rounds, lookups, lookups);
 }
 
 /* Many distinct keys: fingerprint and home collisions happen; every key
@@ -1041,6 +1144,7 @@ main(void)
 		cmocka_unit_test(test_build_errors),
 		cmocka_unit_test(test_many_keys),
 		cmocka_unit_test(test_norm_end_to_end),
+		cmocka_unit_test(test_rebuild),
 		cmocka_unit_test(test_property),
 	};
 
