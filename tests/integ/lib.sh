@@ -157,6 +157,10 @@ on_server() { ip netns exec "$NS_S" "$@"; }
 _ns_add() {
 	ip netns add "$1" || return 1
 	_NS_MADE+=("$1")
+	# no duplicate address detection: link-local addresses are usable at
+	# once, so the first IPv6 packets are not lost to a tentative address
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.default.accept_dad=0 \
+	    net.ipv6.conf.all.accept_dad=0 2>/dev/null
 	ip -n "$1" link set lo up
 }
 
