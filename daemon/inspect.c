@@ -46,6 +46,7 @@ struct inspect_ctx {
 	struct stats_thread *st;
 	struct flow_table *flows;
 	struct quic_ctx *quic;
+	struct match_cache *mcache;	/* recent names: skewed traffic */
 	bool want_names;
 	uint16_t http_ports[CONF_MAX_PORTS], tls_ports[CONF_MAX_PORTS],
 	    quic_ports[CONF_MAX_PORTS];
@@ -93,7 +94,8 @@ inspect_ctx_new(const struct conf *c, struct stats_thread *st, bool want_names,
 	max_flows = MIN(MAX(mem / 2048, 1024), MAX_FLOWS_CAP);
 	ctx->flows = flow_table_new(max_flows, c->reasm_flow_bytes, mem);
 	ctx->quic = quic_ctx_new(e);
-	if (ctx->flows == NULL || ctx->quic == NULL) {
+	ctx->mcache = match_cache_new();
+	if (ctx->flows == NULL || ctx->quic == NULL || ctx->mcache == NULL) {
 		if (ctx->flows == NULL)
 			verr_set(e, "inspect: cannot allocate the reassembly "
 			    "table (%zu flows, %llu bytes)", max_flows,
@@ -117,6 +119,7 @@ inspect_ctx_free(struct inspect_ctx *ctx)
 		return;
 	flow_table_free(ctx->flows);
 	quic_ctx_free(ctx->quic);
+	match_cache_free(ctx->mcache);
 	free(ctx);
 }
 
@@ -235,7 +238,7 @@ decide_name(struct call *c, enum veto_proto proto, const char *raw, size_t len,
 	size_t n = traffic_name(c, raw, len, name, &unc);
 
 	set_name(c, name, n, "", 0);
-	if (match_name(c->pol->matcher, name, n, m))
+	if (match_name_cached(c->pol->matcher, c->ctx->mcache, name, n, m))
 		return decide(c, proto, VACT_BLOCKED, m);
 	decide(c, proto, unc ? VACT_MALFORMED : VACT_ALLOWED, NULL);
 	return false;

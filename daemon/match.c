@@ -41,11 +41,14 @@
  *
  * Build: see "Building" below; a few sequential passes and a counting sort.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "match.h"
+
+static _Atomic uint64_t matcher_serials = 1;
 
 #define KEY_MAX 255			/* a name: 253; an [IPv6] host: 255 */
 #define SUFFIX_MAX (KEY_MAX + 1)
@@ -87,6 +90,7 @@ struct matcher {
 	size_t nkeys, nentries;
 	unsigned max_dist;
 	uint64_t labels[LIST_NTYPES];	/* bit min(labels, 63): a key has them */
+	uint64_t serial;		/* unique per build: tags cache lines */
 };
 
 /* An entry decoded from the arena. */
@@ -494,6 +498,115 @@ match_name(const struct matcher *m, const char *name, size_t len,
 		return false;
 	suffixes_find(m, name, len, T_HOST | T_DOMAIN, false, &sx);
 	return match_suffixes(m, name, len, &sx, sx.n, r);
+}
+
+/* The per-thread cache of recent names (match.h). Direct-mapped; a line
+ * holds the name itself (so a hit is exact, not a hash match), the answer,
+ * and the serial of the matcher that gave it (so a line of an older
+ * matcher is never used, even if a new one is allocated at the same
+ * address). */
+#define CACHE_NAME_MAX 93
+
+struct match_cache_line {
+	uint64_t serial;		/* 0: empty */
+	struct match_result r;
+	uint8_t len;
+	bool hit;
+	uint8_t victim;			/* first way of a set: replace next */
+	char name[CACHE_NAME_MAX];
+};
+
+_Static_assert(sizeof(struct match_cache_line) == 128, "one cache line");
+
+struct match_cache {
+	struct match_cache_line line[MATCH_CACHE_LINES];
+	uint64_t hits, misses;
+};
+
+struct match_cache *
+match_cache_new(void)
+{
+	struct match_cache *c;
+
+	if (posix_memalign((void **)&c, 64, sizeof(*c)) != 0)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+
+void
+match_cache_free(struct match_cache *c)
+{
+	free(c);
+}
+
+void
+match_cache_stats(const struct match_cache *c, uint64_t *hits,
+    uint64_t *misses)
+{
+	*hits = c->hits;
+	*misses = c->misses;
+}
+
+/* A cheap index: the name's first and last 8 bytes and its length. */
+static inline size_t
+cache_index(const char *name, size_t len)
+{
+	uint64_t a, b;
+
+	if (len >= 8) {
+		a = load64(name);
+		b = load64(name + len - 8);
+	} else {
+		a = 0;
+		memcpy(&a, name, len);
+		b = len;
+	}
+	/* the product's top bits depend on every bit of the input */
+	return (size_t)((((a * HASH_K1) ^ b ^ len) * HASH_K2) >>
+	    (64 - __builtin_ctz(MATCH_CACHE_LINES)));
+}
+
+static inline bool
+cache_line_is(const struct match_cache_line *l, const struct matcher *m,
+    const char *name, size_t len)
+{
+	return l->serial == m->serial && l->len == len &&
+	    memcmp(l->name, name, len) == 0;
+}
+
+bool
+match_name_cached(const struct matcher *m, struct match_cache *c,
+    const char *name, size_t len, struct match_result *r)
+{
+	struct match_cache_line *set, *l;
+	bool hit;
+
+	if (m == NULL || c == NULL || len > CACHE_NAME_MAX)
+		return match_name(m, name, len, r);
+	/* two ways per set; the way not used last is replaced */
+	set = &c->line[cache_index(name, len) & ~(size_t)1];
+	for (unsigned w = 0; w < 2; w++) {
+		l = &set[w];
+		if (cache_line_is(l, m, name, len)) {
+			c->hits++;
+			set[0].victim = (uint8_t)!w;
+			if (l->hit)
+				*r = l->r;
+			return l->hit;
+		}
+	}
+	c->misses++;
+	hit = match_name(m, name, len, r);
+	l = &set[set[0].victim];
+	set[0].victim = (uint8_t)!set[0].victim;
+	l->serial = m->serial;
+	l->len = (uint8_t)len;
+	l->hit = hit;
+	memcpy(l->name, name, len);
+	if (hit)
+		l->r = *r;
+	return hit;
 }
 
 /* Does url entry rest `e` (elen bytes) cover request rest u? */
@@ -1230,6 +1343,7 @@ matcher_build(struct list *const *lists, unsigned nlists, struct verr *e)
 	}
 	m->nkeys = nkeys;
 	m->nentries = b.n;
+	m->serial = atomic_fetch_add(&matcher_serials, 1);
 	if (build_alloc(&b, m, nslots, bytes, nextra) < 0)
 		goto fail;
 	build_place(&b, m);

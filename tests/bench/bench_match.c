@@ -581,8 +581,9 @@ cmp_double(const void *a, const void *b)
 /* Names per second of CPU time (and of wall time): the median of ROUNDS
  * runs over all queries. */
 static double
-run_lookups(const struct matcher *m, const struct queries *q,
-    const uint32_t *seq, size_t n, double *hitrate, double *wall)
+run_lookups(const struct matcher *m, struct match_cache *cache,
+    const struct queries *q, const uint32_t *seq, size_t n, double *hitrate,
+    double *wall)
 {
 	double rate[ROUNDS], wrate[ROUNDS];
 	size_t hits = 0;
@@ -595,7 +596,10 @@ run_lookups(const struct matcher *m, const struct queries *q,
 		for (size_t i = 0; i < n; i++) {
 			size_t k = seq ? seq[i] : i;
 
-			hits += match_name(m, q->buf + q->off[k], q->len[k], &r);
+			hits += cache != NULL ?
+			    match_name_cached(m, cache, q->buf + q->off[k],
+			    q->len[k], &r) :
+			    match_name(m, q->buf + q->off[k], q->len[k], &r);
 		}
 		rate[round] = (double)n / (cpu_s() - c);
 		wrate[round] = (double)n / (now_s() - t);
@@ -611,6 +615,8 @@ struct figures {
 	size_t n, rss0, rss1, peak;
 	double random_rate, random_wall, random_hits;
 	double zipf_rate, zipf_wall, zipf_hits;
+	double cached_rate, cached_wall, cached_hits, cache_hitrate;
+	double rcached_rate, rcached_wall, rcached_hits;
 };
 
 static void
@@ -664,11 +670,25 @@ lookups(const struct matcher *m, const char *prefix, struct figures *f)
 	queries_random(&nm, &q, NQUERIES);
 	queries_zipf(&nm, &pop, &seq, NQUERIES);
 	if (only == NULL || strcmp(only, "random") == 0)
-		f->random_rate = run_lookups(m, &q, NULL, q.n,
+		f->random_rate = run_lookups(m, NULL, &q, NULL, q.n,
 		    &f->random_hits, &f->random_wall);
 	if (only == NULL || strcmp(only, "zipf") == 0)
-		f->zipf_rate = run_lookups(m, &pop, seq, NQUERIES,
+		f->zipf_rate = run_lookups(m, NULL, &pop, seq, NQUERIES,
 		    &f->zipf_hits, &f->zipf_wall);
+	if (only == NULL || strcmp(only, "cached") == 0) {
+		/* the packet path's per-thread cache (match_name_cached) */
+		struct match_cache *c = match_cache_new();
+		uint64_t ch, cm;
+		f->cached_rate = run_lookups(m, c, &pop, seq, NQUERIES,
+		    &f->cached_hits, &f->cached_wall);
+		match_cache_stats(c, &ch, &cm);
+		f->cache_hitrate = (double)ch / (double)(ch + cm);
+		match_cache_free(c);
+		c = match_cache_new();
+		f->rcached_rate = run_lookups(m, c, &q, NULL, q.n,
+		    &f->rcached_hits, &f->rcached_wall);
+		match_cache_free(c);
+	}
 	printf("memory latency here: %.0f ns per dependent random access\n",
 	    memory_latency_ns());
 	printf("lookups, one thread, median of %d runs of %u names, per "
@@ -679,6 +699,13 @@ lookups(const struct matcher *m, const char *prefix, struct figures *f)
 	    "(%.2f), %.1f%% hits\n", ROUNDS, NQUERIES, f->random_rate / 1e6,
 	    f->random_wall / 1e6, f->random_hits * 100, NPOPULAR,
 	    f->zipf_rate / 1e6, f->zipf_wall / 1e6, f->zipf_hits * 100);
+	printf("  with the per-thread cache of the packet path "
+	    "(match_name_cached, %u lines):\n"
+	    "    skewed: %.2f M names/s (%.2f), cache answered %.1f%%\n"
+	    "    random: %.2f M names/s (%.2f) (the cache's cost when it "
+	    "cannot help)\n", MATCH_CACHE_LINES, f->cached_rate / 1e6,
+	    f->cached_wall / 1e6, f->cache_hitrate * 100, f->rcached_rate / 1e6,
+	    f->rcached_wall / 1e6);
 	return 0;
 }
 
@@ -715,6 +742,7 @@ cmd_load(int argc, char **argv)
 	printf("figures: entries=%zu verify_ms=%.1f parse_ms=%.1f "
 	    "build_ms=%.1f load_ms=%.1f load_wall_ms=%.1f matcher_bpe=%.1f "
 	    "rss_bpe=%.1f peak_mb=%.1f random_mps=%.2f zipf_mps=%.2f "
+	    "zipf_cached_mps=%.2f "
 	    "stand_in=%d\n", f.n, ld.verify.cpu * 1e3, ld.parse.cpu * 1e3,
 	    ld.build.cpu * 1e3,
 	    (ld.verify.cpu + ld.parse.cpu + ld.build.cpu) * 1e3,
@@ -722,7 +750,7 @@ cmd_load(int argc, char **argv)
 	    (double)matcher_bytes(ld.m) / (double)f.n,
 	    (double)(f.rss1 - f.rss0) / (double)f.n,
 	    (double)(f.peak - f.rss0) / 1e6, f.random_rate / 1e6,
-	    f.zipf_rate / 1e6, ld.stand_in);
+	    f.zipf_rate / 1e6, f.cached_rate / 1e6, ld.stand_in);
 	matcher_free(ld.m);
 	load_free(&ld);
 	return 0;

@@ -1125,6 +1125,72 @@ test_many_keys(void **state)
 	tlist_free(l);
 }
 
+/* The per-thread cache answers exactly what match_name() answers, for a
+ * stream of repeated names much larger than the cache, across matchers
+ * that are swapped (a name blocked by one matcher and not by the next must
+ * never come back from the cache), for names too long to be cached, and
+ * for two matchers alternating (each line remembers its matcher). */
+static void
+test_cache(void **state)
+{
+	enum { N = 20000, Q = 200000 };
+	struct list *l1 = tlist_new(N), *l2 = tlist_new(N);
+	struct matcher *m1, *m2, *cur;
+	struct match_cache *c = match_cache_new();
+	struct match_result r1, r2;
+	struct verr e;
+	char v[200], id[16];
+	uint64_t hits, misses, seed = 0x1234;
+
+	(void)state;
+	assert_non_null(c);
+	for (unsigned i = 0; i < N; i++) {
+		snprintf(v, sizeof(v), "n%u.c%u.example", i, i % 31);
+		snprintf(id, sizeof(id), "e%u", i);
+		/* m1 lists the even names, m2 the odd ones */
+		tlist_add(i % 2 ? l2 : l1, LIST_DOMAIN, v, id, 0);
+	}
+	m1 = matcher_build(&l1, 1, &e);
+	m2 = matcher_build(&l2, 1, &e);
+	assert_non_null(m1);
+	assert_non_null(m2);
+	cur = m1;
+	for (unsigned q = 0; q < Q; q++) {
+		unsigned i;
+		size_t n;
+		bool a, b;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		/* skewed: most queries on a few hundred names */
+		i = (unsigned)(seed >> 33) % (q % 4 ? 300 : N);
+		if (q % 19997 == 0)
+			cur = cur == m1 ? m2 : m1;	/* a policy swap */
+		if (q % 7 == 0)			/* a name too long to cache */
+			n = (size_t)snprintf(v, sizeof(v), "%0100u.n%u.c%u.example",
+			    q, i, i % 31);
+		else
+			n = (size_t)snprintf(v, sizeof(v), "x%u.n%u.c%u.example",
+			    q % 3, i, i % 31);
+		a = match_name(cur, v, n, &r1);
+		b = match_name_cached(cur, c, v, n, &r2);
+		if (a != b)
+			fail_msg("query %u: `%s': match_name %d, cached %d", q, v, a, b);
+		if (a) {
+			assert_string_equal(r1.id, r2.id);
+			assert_int_equal(r1.entry, r2.entry);
+		}
+	}
+	match_cache_stats(c, &hits, &misses);
+	if (hits <= Q / 3)
+		fail_msg("the cache answered %" PRIu64 " of %u", hits, (unsigned)Q);
+	assert_true(misses > 0);
+	match_cache_free(c);
+	matcher_free(m1);
+	matcher_free(m2);
+	tlist_free(l1);
+	tlist_free(l2);
+}
+
 int
 main(void)
 {
@@ -1143,6 +1209,7 @@ main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_build_errors),
 		cmocka_unit_test(test_many_keys),
+		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_norm_end_to_end),
 		cmocka_unit_test(test_rebuild),
 		cmocka_unit_test(test_property),
