@@ -148,9 +148,16 @@ listed(const struct planner *pl, const char *name)
 }
 
 /* A name that must pass: DNS over UDP, HTTP /, TLS and QUIC, once. */
+/* Where a must-pass probe comes from (copied: a->p moves as it grows). */
+struct origin {
+	int16_t feed;
+	const char *entry_id;
+	uint8_t etype;
+};
+
 static void
 add_pass_name(struct planner *pl, const char *name, enum audit_kind kind,
-    const struct audit_probe *from)
+    const struct origin *from)
 {
 	static const enum audit_proto protos[] = {AP_DNS_UDP, AP_HTTP, AP_TLS,
 	    AP_QUIC};
@@ -175,16 +182,16 @@ add_pass_name(struct planner *pl, const char *name, enum audit_kind kind,
 static void
 add_name_entry(struct planner *pl, int feed, const struct list_entry *e)
 {
-	struct audit_probe *p = NULL;
+	struct origin o = {(int16_t)feed, e->id, e->type}, *p = &o;
 	const char *dot = strchr(e->value, '.');
 	char buf[NORM_NAME_MAX + 80];
 
 	for (int pr = 0; pr < AP_COUNT; pr++) {
-		p = add(pl, (enum audit_proto)pr, AK_ENTRY, true, e->value,
-		    pr == AP_HTTP ? "/" : NULL);
-		p->feed = (int16_t)feed;
-		p->entry_id = e->id;
-		p->etype = e->type;
+		struct audit_probe *q = add(pl, (enum audit_proto)pr, AK_ENTRY,
+		    true, e->value, pr == AP_HTTP ? "/" : NULL);
+		q->feed = o.feed;
+		q->entry_id = o.entry_id;
+		q->etype = o.etype;
 	}
 	if (pl->a->o.no_overblock)
 		return;
@@ -228,7 +235,8 @@ add_url_entry(struct planner *pl, int feed, const struct list_entry *e)
 {
 	char host[NORM_NAME_MAX + 1], buf[LIST_URL_MAX + 8];
 	const char *rest = e->value + e->url_host_len;
-	struct audit_probe *p;
+	struct origin o = {(int16_t)feed, e->id, LIST_URL}, *p = &o;
+	struct audit_probe *q;
 	struct norm_url u;
 	struct match_result r;
 	char *pp;
@@ -238,10 +246,10 @@ add_url_entry(struct planner *pl, int feed, const struct list_entry *e)
 		return;
 	}
 	str_ncopy(host, sizeof(host), e->value, e->url_host_len);
-	p = add(pl, AP_HTTP, AK_ENTRY, true, host, rest);
-	p->feed = (int16_t)feed;
-	p->entry_id = e->id;
-	p->etype = LIST_URL;
+	q = add(pl, AP_HTTP, AK_ENTRY, true, host, rest);
+	q->feed = o.feed;
+	q->entry_id = o.entry_id;
+	q->etype = LIST_URL;
 	if (e->flags & LIST_ENTRY_HTTPS)
 		pl->a->url_https++;
 	if (pl->a->o.no_overblock)
@@ -252,8 +260,7 @@ add_url_entry(struct planner *pl, int feed, const struct list_entry *e)
 		snprintf(buf, sizeof(buf), "h %s", host);
 		for (size_t i = 0; strset_add(&pl->seen, buf) &&
 		    i < ARRAY_LEN(below); i++) {
-			struct audit_probe *q = add(pl, below[i], AK_URL_HOST,
-			    false, host, NULL);
+			q = add(pl, below[i], AK_URL_HOST, false, host, NULL);
 			q->feed = p->feed;
 			q->entry_id = p->entry_id;
 			q->etype = LIST_URL;
@@ -266,8 +273,7 @@ add_url_entry(struct planner *pl, int feed, const struct list_entry *e)
 		char key[LIST_URL_MAX + 16];
 		snprintf(key, sizeof(key), "u %s", buf);
 		if (strset_add(&pl->seen, key)) {
-			struct audit_probe *q = add(pl, AP_HTTP, AK_URL_PARENT,
-			    false, host, pp);
+			q = add(pl, AP_HTTP, AK_URL_PARENT, false, host, pp);
 			q->feed = p->feed;
 			q->entry_id = p->entry_id;
 			q->etype = LIST_URL;
