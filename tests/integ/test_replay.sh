@@ -8,10 +8,8 @@
 # one line per decision and never a name or address) and exactly the
 # per-entry blocks the test knows it caused.
 #
-# For the lead: vetod does not write its periodic report (report_dir,
-# report_min_count = 1) nor answer `veto stats --json` on this branch yet;
-# once it does, compare the report's per-entry counts with the replay's
-# too (see the XXX below).
+# The per-entry counts are also compared with the report vetod writes when
+# it stops (report_min_count = 1: exact).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vetod.sh"
 require_root
@@ -150,9 +148,27 @@ is "-l LIST -k KEY --json: the same per-entry counts" "$?" 0 || diag "$(cat "$TM
     sed 's/^ *//' >"$TMP/stdin.txt"
 is "a capture on standard input: the same decisions" "$(diff "$TMP/replayed.txt" "$TMP/stdin.txt")" ""
 
-# XXX(lead): once vetod writes its report, compare: the report written with
-# report_min_count = 1 at vetod_stop holds per-entry counts that must equal
-# the "blocked" lines of $TMP/replayed.txt.
+# --- the daemon's own report (report_min_count = 1: exact counts) ----------
+vetod_stop
+python3 - "$TMP/replayed.txt" "$TMP"/reports/report-*.json >"$TMP/report.err" 2>&1 <<'EOF2'
+import json, sys
+want = {}
+for line in open(sys.argv[1]):
+    n, p, a, e = line.split()
+    if a == "blocked":
+        want[(p, e)] = want.get((p, e), 0) + int(n)
+got = {}
+for path in sys.argv[2:]:
+    for feed in json.load(open(path))["feeds"]:
+        for cat in feed["categories"]:
+            for e in cat["entries"]:
+                for p in ("dns", "http", "tls", "quic"):
+                    if e[p]:
+                        got[(p, e["id"])] = got.get((p, e["id"]), 0) + e[p]
+assert got == want, ("report", got, "replay", want)
+EOF2
+is "replay: the same per-entry counts as vetod's report (report_min_count = 1)" "$?" 0 ||
+    diag "$(cat "$TMP/report.err")"
 
 # --- live: -i on the client-side interface, count only -------------------
 on_filter "$VETO" replay -c "$VCONF" -i c0 --duration 4 --json >"$TMP/live.json" 2>"$TMP/live.err" &
