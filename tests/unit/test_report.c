@@ -254,7 +254,7 @@ static void
 test_property(void **state)
 {
 	struct stats_entry_count e[200];
-	char ids[200][8];
+	char ids[200][24];
 	static const char *const cats[] = {"c0", "c1", "c2", "c3"};
 	unsigned seed = 12345;
 
