@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "fetcher.h"
 #include "guard.h"
 #include "log.h"
 #include "policy.h"
@@ -128,6 +129,9 @@ daemon_start(struct daemon *d, struct verr *e)
 	d->last_summary = d->started;
 	if (open_feeds(d, e) == -1)
 		return -1;
+	/* fetch: libcurl is initialised while we are single-threaded */
+	if ((d->fetcher = fetcher_new(e)) == NULL)
+		return -1;
 	for (unsigned i = 0; i < d->conf->queue_count; i++) {
 		d->workers[i] = worker_new(d->conf->queue_first + i, d->conf, e);
 		if (d->workers[i] == NULL)
@@ -139,6 +143,11 @@ daemon_start(struct daemon *d, struct verr *e)
 	for (unsigned i = 0; i < d->nworkers; i++)
 		if (worker_start(d->workers[i], e) == -1)
 			return -1;
+	/* fetch: after the drop, so the fetcher threads hold only
+	 * CAP_NET_ADMIN (SO_MARK needs it); the last good lists are already
+	 * in force, and the first fetch happens now */
+	if (fetcher_start(d->fetcher, d->feeds, d->conf, e) == -1)
+		return -1;
 	return 0;
 }
 
@@ -193,12 +202,17 @@ daemon_reload(struct daemon *d, const char *path)
 		conf_free(nc);
 		return;
 	}
+	fetcher_stop(d->fetcher);	/* fetch: off the old feeds */
 	of = d->feeds;
 	oc = d->conf;
 	d->feeds = nf;
 	d->conf = nc;
 	feeds_free(of);
 	conf_free(oc);
+	/* fetch: the new feeds are fetched at once */
+	if (fetcher_start(d->fetcher, nf, nc, &e) == -1)
+		log_warnx("reload: the list fetcher did not restart: %s; "
+		    "restart vetod", e.msg);
 	log_info("reloaded %s: %u feed(s)%s", path, nc->nfeeds,
 	    feeds_unprotected(nf) ? "; UNPROTECTED: no list in force" : "");
 }
@@ -230,6 +244,8 @@ daemon_poll(struct daemon *d)
 void
 daemon_stop(struct daemon *d)
 {
+	fetcher_free(d->fetcher);	/* fetch: before the feeds go */
+	d->fetcher = NULL;
 	for (unsigned i = 0; i < d->nworkers; i++)
 		worker_stop(d->workers[i]);
 	for (unsigned i = 0; i < d->nworkers; i++)

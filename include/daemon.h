@@ -23,6 +23,7 @@
 
 #include "conf.h"
 #include "feeds.h"
+#include "fetcher.h"
 #include "util.h"
 #include "worker.h"
 
@@ -33,6 +34,7 @@ struct daemon {
 	uid_t uid;
 	gid_t gid;
 	struct feeds *feeds;
+	struct fetcher *fetcher;	/* the list fetcher (fetcher.h) */
 	struct worker *workers[CONF_MAX_QUEUES];
 	unsigned nworkers;
 	struct pollfd pfds[DAEMON_MAX_PFDS];
