@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "daemon.h"
 #include "fetcher.h"
 #include "guard.h"
@@ -105,6 +106,39 @@ daemon_check(const char *path)
 	return rc;
 }
 
+/* --- control socket ------------------------------------------------------
+ * MINIMAL WIRING by the fetch helper so that `veto fetch` reaches a running
+ * vetod: `ping`, `stats`, `status` (lists from the policy, the fetcher's
+ * part of each feed) and `fetch [FEED]`. reload and confirm are not wired
+ * (they answer "not supported by this vetod"), nor are the queues' figures
+ * in status. The lead's full wiring replaces this block. */
+
+static void
+ctl_fill(void *arg, struct daemon_status *out)
+{
+	struct daemon *d = arg;
+	struct policy *p = policy_get();
+
+	status_from_policy(out, p, time(NULL));
+	policy_put(p);
+	out->start_time = d->started;
+	for (unsigned i = 0; i < out->nfeeds; i++)
+		fetcher_status(d->fetcher, out->feeds[i].name, &out->feeds[i]);
+}
+
+static int
+ctl_begin(struct daemon *d, int fd, struct verr *e)
+{
+	struct ctl_ops ops = {
+		.src = {.fill = ctl_fill, .arg = d},
+		.fetch = fetcher_ctl_fetch,
+		.arg = d->fetcher,
+	};
+
+	d->ctl = ctl_start(fd, &ops, d->gid, e);
+	return d->ctl == NULL ? -1 : 0;
+}
+
 /* --- start --------------------------------------------------------------- */
 
 static int
@@ -125,12 +159,18 @@ open_feeds(struct daemon *d, struct verr *e)
 int
 daemon_start(struct daemon *d, struct verr *e)
 {
+	int ctl_fd;
+
 	d->started = time(NULL);
 	d->last_summary = d->started;
 	if (open_feeds(d, e) == -1)
 		return -1;
 	/* fetch: libcurl is initialised while we are single-threaded */
 	if ((d->fetcher = fetcher_new(e)) == NULL)
+		return -1;
+	list_init();	/* cJSON hooks before any thread uses cJSON */
+	/* control socket (minimal wiring, see above): bound while root */
+	if ((ctl_fd = ctl_listen(d->conf->control_socket, d->gid, e)) == -1)
 		return -1;
 	for (unsigned i = 0; i < d->conf->queue_count; i++) {
 		d->workers[i] = worker_new(d->conf->queue_first + i, d->conf, e);
@@ -147,6 +187,8 @@ daemon_start(struct daemon *d, struct verr *e)
 	 * CAP_NET_ADMIN (SO_MARK needs it); the last good lists are already
 	 * in force, and the first fetch happens now */
 	if (fetcher_start(d->fetcher, d->feeds, d->conf, e) == -1)
+		return -1;
+	if (ctl_begin(d, ctl_fd, e) == -1)	/* control socket */
 		return -1;
 	return 0;
 }
@@ -244,8 +286,11 @@ daemon_poll(struct daemon *d)
 void
 daemon_stop(struct daemon *d)
 {
+	ctl_stop(d->ctl);		/* control socket: no new jobs */
 	fetcher_free(d->fetcher);	/* fetch: before the feeds go */
 	d->fetcher = NULL;
+	ctl_free(d->ctl);		/* after its jobs were answered */
+	d->ctl = NULL;
 	for (unsigned i = 0; i < d->nworkers; i++)
 		worker_stop(d->workers[i]);
 	for (unsigned i = 0; i < d->nworkers; i++)

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "ctl.h"
 #include "feeds.h"
 #include "fetcher.h"
 #include "util.h"
@@ -35,6 +36,7 @@ struct daemon {
 	gid_t gid;
 	struct feeds *feeds;
 	struct fetcher *fetcher;	/* the list fetcher (fetcher.h) */
+	struct ctl *ctl;		/* control socket (minimal wiring) */
 	struct worker *workers[CONF_MAX_QUEUES];
 	unsigned nworkers;
 	struct pollfd pfds[DAEMON_MAX_PFDS];
