@@ -662,6 +662,10 @@ fetch_url_check(const char *url, struct verr *e)
 		verr_set(e, "URL `%s' is not https", q);
 		return -1;
 	}
+	if (url[8] == '/') {
+		verr_set(e, "URL `%s' has no host", q);
+		return -1;
+	}
 	u = curl_url();
 	if (u == NULL) {
 		verr_set(e, "curl_url failed");
