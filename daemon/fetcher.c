@@ -8,6 +8,7 @@
 #include <sys/random.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/evp.h>
 
 #include "ctl.h"
 #include "fetcher.h"
@@ -65,14 +66,59 @@ rnd64(void)
 
 /* --- the fetch_cycle() callbacks ------------------------------------- */
 
+/* The bytes of the list in force of this feed? Then there is nothing to
+ * offer (and feeds_offer() is spared a list it would only call unchanged
+ * or, once that list expired, "expired" without a parsed list). */
+static bool
+same_as_in_force(const struct worker *w, const uint8_t *buf, size_t len,
+    char *serial, size_t size)
+{
+	struct policy *p = policy_get();
+	const struct list *l;
+	uint8_t d[32];
+	bool same = false;
+
+	if (p != NULL && w->idx < p->nfeeds &&
+	    (l = p->feeds[w->idx].list) != NULL && l->size == len &&
+	    EVP_Digest(buf, len, d, NULL, EVP_sha256(), NULL) == 1 &&
+	    memcmp(d, l->digest, sizeof(d)) == 0) {
+		same = true;
+		str_copy(serial, l->serial, size);
+	}
+	policy_put(p);
+	return same;
+}
+
 static enum trust_verdict
 offer_cb(void *arg, const uint8_t *buf, size_t len, const uint8_t *sig,
     size_t siglen, char *msg, size_t msglen)
 {
 	struct worker *w = arg;
+	char serial[LIST_SERIAL_MAX + 1];
+	struct feed_status st;
+	enum trust_verdict v;
 
-	return feeds_offer(w->f->fs, w->idx, buf, len, sig, siglen, time(NULL),
+	if (same_as_in_force(w, buf, len, serial, sizeof(serial))) {
+		snprintf(msg, msglen, "unchanged (serial %s, the same bytes as "
+		    "the list in force)", serial);
+		return TRUST_UNCHANGED;
+	}
+	v = feeds_offer(w->f->fs, w->idx, buf, len, sig, siglen, time(NULL),
 	    0, msg, msglen);
+	if (v != TRUST_UNCHANGED)
+		return v;
+	feeds_status(w->f->fs, w->idx, &st);
+	if (st.serial[0] != '\0')
+		return v;
+	/* The bytes of the last good list recorded in the state directory,
+	 * whose copy there was refused at start-up: not in force. */
+	snprintf(msg, msglen, "refused: the server's list is the last good "
+	    "list recorded in the state directory, whose copy there was "
+	    "refused; it cannot be put in force again under the same serial "
+	    "(publish a new serial, or remove %s/feeds/%s)",
+	    w->f->conf->state_dir, w->fc->name);
+	log_warnx("feed %s: %s", w->fc->name, msg);
+	return TRUST_REFUSED;
 }
 
 static void
@@ -191,8 +237,8 @@ log_cycle(const struct worker *w, const struct fetch_report *rep,
 		    (unsigned long long)next);
 		break;
 	case FETCH_REFUSED:
-		log_warnx("feed %s: the downloaded list was refused; %s in "
-		    "%llus", name, w->refetching ? "fetching it once more "
+		log_warnx("feed %s: the downloaded list was %s; %s in %llus",
+		    name, rep->message, w->refetching ? "fetching it once more "
 		    "(a publication may be in progress)" : "next regular fetch",
 		    (unsigned long long)next);
 		break;

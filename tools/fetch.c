@@ -210,6 +210,7 @@ struct tool_feed {
 	const struct conf *c;
 	const struct feed_conf *fc;
 	struct trust_feed *t;
+	bool state_refused;	/* the last good list's copy did not verify */
 };
 
 static enum trust_verdict
@@ -244,6 +245,16 @@ tool_offer(void *arg, const uint8_t *buf, size_t len, const uint8_t *sig,
 		}
 		break;
 	case TRUST_UNCHANGED:
+		if (tf->state_refused) {
+			snprintf(msg, msglen, "refused: the server's list is "
+			    "the last good list recorded in the state "
+			    "directory, whose copy there was refused; it "
+			    "cannot be put in force again under the same "
+			    "serial (publish a new serial, or remove %s)",
+			    trust_dir(tf->t));
+			v = TRUST_REFUSED;
+			break;
+		}
 		snprintf(msg, msglen, "unchanged (serial %s)",
 		    trust_state(tf->t)->serial);
 		break;
@@ -285,17 +296,18 @@ lock_feed(struct trust_feed *t, struct verr *e)
 /* The validators, only when the last good list verifies: "unchanged" must
  * mean a good list. */
 static void
-validators(struct trust_feed *t, const char **etag, const char **lastmod)
+validators(struct tool_feed *tf, const char **etag, const char **lastmod)
 {
+	struct trust_feed *t = tf->t;
 	struct list *l = NULL;
 	struct sig_info si;
 	struct verr e;
 
 	*etag = *lastmod = NULL;
 	if (trust_load_good(t, &l, &si, &e) == -1) {
-		fprintf(stderr, "veto fetch: the last good list in the state "
-		    "directory is REFUSED: %s; fetching without validators\n",
-		    e.msg);
+		fprintf(stderr, "veto fetch: feed %s: the last good list in the "
+		    "state directory is REFUSED: %s\n", tf->fc->name, e.msg);
+		tf->state_refused = true;
 		return;
 	}
 	if (l != NULL) {
@@ -309,7 +321,7 @@ static int
 fetch_one(const struct conf *c, const struct feed_conf *fc,
     const struct trust_params *tp)
 {
-	struct tool_feed tf = {c, fc, NULL};
+	struct tool_feed tf = {c, fc, NULL, false};
 	struct fetch_ops ops = {tool_offer, tool_note, &tf};
 	struct fetch_params p = {
 		.name = fc->name, .url = fc->url, .sig_url = fc->sig_url,
@@ -325,7 +337,7 @@ fetch_one(const struct conf *c, const struct feed_conf *fc,
 		trust_close(tf.t);
 		return 1;
 	}
-	validators(tf.t, &p.etag, &p.last_modified);
+	validators(&tf, &p.etag, &p.last_modified);
 	fetch_cycle(&p, &ops, &rep);
 	if (fetch_outcome_ok(rep.outcome))
 		printf("feed %s: %s\n", fc->name, rep.message);
