@@ -189,6 +189,12 @@ base_conf() {	# FILE, extra lines on stdin
 }
 base_conf "$VCONF" </dev/null
 
+# vetod.log starts afresh at each start: keep every run's for the end
+vetod_stop() {
+	bg_stop vetod TERM
+	cat "$TMP/vetod.log" >>"$TMP/vetod-all.log" 2>/dev/null
+}
+
 q() { on_client dig +time=2 +tries=1 "$@"; }
 short() { q +short "$@" | tr '\n' ' ' | sed 's/ $//'; }
 state_of() { awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "${2:-$ST}" 2>/dev/null; }
@@ -506,6 +512,7 @@ is "whatever happened, the failing feed's entries stay" "$(short @"$S4" f2.examp
 vetod_stop
 base_conf "$VCONF" </dev/null
 vetod_start || not_ok "vetod restarts with one feed"
+wait_for 20 grep -qE 'next (fetch|attempt) in' "$TMP/vetod.log"	# its first fetch
 EXPIRES=$(date -u -d '+6 seconds' +%Y-%m-%dT%H:%M:%SZ) \
 	mklist "$L/8.json" 8 400 "" "$NEW" "$HELD" "$SEVEN" && sign "$L/8.json"
 publish feed "$L/8.json"
@@ -521,4 +528,11 @@ check "vetod still runs" bg_alive vetod
 is "an expired list stays in force for list_grace" "$(short @"$S4" bad.example A)" "$STOP4"
 
 vetod_stop
+if grep -qE 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|ThreadSanitizer' \
+	"$TMP/vetod-all.log"; then
+	not_ok "no sanitizer report from vetod"
+	diag "$(grep -E -A8 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|ThreadSanitizer' "$TMP/vetod-all.log" | head -n 40)"
+else
+	ok "no sanitizer report from vetod (any build; meaningful with SANITIZER=)"
+fi
 done_testing
