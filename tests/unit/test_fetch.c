@@ -5,9 +5,13 @@
  * with a certificate from a CA made here (OpenSSL): 200 with validators,
  * a conditional request answered 304, HTTP errors with Retry-After,
  * bodies over the cap (announced or not), a stall mid-body, redirects
- * (https followed, http refused, loops cut), an unknown CA, cancelling.
+ * (https followed, http refused, loops cut), an unknown CA, cancelling;
+ * and the fetcher (fetcher.h) on real feeds: the first fetch at start,
+ * requests, the schedule after a 304 and after a 500 with Retry-After, a
+ * request interrupted by a stop.
  */
 #include <arpa/inet.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -22,8 +26,11 @@
 
 #include "unit.h"
 
+#include "feeds.h"
 #include "fetch.h"
+#include "fetcher.h"
 #include "sig.h"
+#include "signer.h"
 
 /* --- pure pieces ------------------------------------------------------- */
 
@@ -234,7 +241,13 @@ struct server {
 	pthread_mutex_t mtx;
 	char last_req[4096];	/* the request head last received */
 	unsigned requests;
+	/* /signed.json: a list signed in the test (test_fetcher) */
+	char *signed_list, *signed_sig;
+	size_t signed_len, sig_len;
+	atomic_int signed_mode;	/* SIGNED_OK, _500, _STALL */
 };
+
+enum { SIGNED_OK, SIGNED_500, SIGNED_STALL };
 
 static struct server srv;
 
@@ -319,11 +332,36 @@ hold(int fd)
 }
 
 static void
+route_signed(SSL *s, int fd, const char *path, const char *req)
+{
+	int mode = atomic_load(&srv.signed_mode);
+
+	if (mode == SIGNED_500) {
+		respond(s, "500 Internal Server Error", "Retry-After: 120\r\n",
+		    "", 0);
+	} else if (mode == SIGNED_STALL) {
+		const char *h = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n"
+		    "Connection: close\r\n\r\n";
+		send_all(s, h, strlen(h));
+		hold(fd);
+	} else if (strcmp(path, "/signed.json.minisig") == 0) {
+		respond(s, "200 OK", "", srv.signed_sig, srv.sig_len);
+	} else if (strstr(req, "If-None-Match: \"s1\"\r\n") != NULL) {
+		respond(s, "304 Not Modified", "ETag: \"s1\"\r\n", "", 0);
+	} else {
+		respond(s, "200 OK", "ETag: \"s1\"\r\n", srv.signed_list,
+		    srv.signed_len);
+	}
+}
+
+static void
 route(SSL *s, int fd, const char *path, const char *req)
 {
 	char hdr[512], big[65536];
 
-	if (strcmp(path, "/list.json") == 0) {
+	if (strncmp(path, "/signed.json", 12) == 0) {
+		route_signed(s, fd, path, req);
+	} else if (strcmp(path, "/list.json") == 0) {
 		if (strstr(req, "If-None-Match: " ETAG "\r\n") != NULL) {
 			respond(s, "304 Not Modified", "ETag: " ETAG "\r\n", "", 0);
 			return;
@@ -480,6 +518,15 @@ server_up(void **state)
 }
 
 static int
+rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
 server_down(void **state)
 {
 	(void)state;
@@ -487,8 +534,9 @@ server_down(void **state)
 	pthread_join(srv.th, NULL);
 	close(srv.lfd);
 	SSL_CTX_free(srv.ctx);
-	unlink(srv.ca_path);
-	rmdir(srv.dir);
+	free(srv.signed_list);
+	free(srv.signed_sig);
+	nftw(srv.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return 0;
 }
 
@@ -887,6 +935,189 @@ test_cycle(void **state)
 	assert_string_equal(fetch_outcome_name(rep.outcome), "error");
 }
 
+/* --- the fetcher on real feeds ------------------------------------------ */
+
+struct answer {
+	pthread_mutex_t mtx;
+	pthread_cond_t cond;
+	bool done, ok;
+	unsigned n;
+	enum fetch_outcome outcome;
+	char message[4096];
+};
+
+static void
+on_done(void *arg, bool ok, const char *message,
+    const struct fetcher_result *res, unsigned n)
+{
+	struct answer *a = arg;
+
+	pthread_mutex_lock(&a->mtx);
+	a->done = true;
+	a->ok = ok;
+	a->n = n;
+	a->outcome = n > 0 ? res[0].outcome : FETCH_ERROR;
+	str_copy(a->message, message, sizeof(a->message));
+	pthread_cond_signal(&a->cond);
+	pthread_mutex_unlock(&a->mtx);
+}
+
+/* Ask for a cycle and wait (at most 20 s) for the answer. */
+static void
+ask(struct fetcher *f, const char *feed, struct answer *a)
+{
+	struct verr e;
+	struct timespec ts;
+
+	memset(a, 0, sizeof(*a));
+	pthread_mutex_init(&a->mtx, NULL);
+	pthread_cond_init(&a->cond, NULL);
+	if (fetcher_request(f, feed, on_done, a, &e) == -1)
+		fail_msg("fetcher_request: %s", e.msg);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 20;
+	pthread_mutex_lock(&a->mtx);
+	while (!a->done && pthread_cond_timedwait(&a->cond, &a->mtx, &ts) == 0)
+		;
+	pthread_mutex_unlock(&a->mtx);
+	assert_true(a->done);
+}
+
+static struct conf *
+fetcher_conf(void)
+{
+	char text[2048];
+	struct verr e;
+	struct conf *c;
+	int n;
+
+	n = snprintf(text, sizeof(text), "user = root\n"
+	    "list_url = https://127.0.0.1:%u/signed.json\n"
+	    "list_key_file = %s\n"
+	    "list_feed = test/fetcher\n"
+	    "list_refresh = 3600\n"
+	    "ca_file = %s\n"
+	    "state_dir = %s/state\n"
+	    "dns_action = nxdomain\n"
+	    "metrics_listen =\n", srv.port, unit_data("lists/a.pub"),
+	    srv.ca_path, srv.dir);
+	c = conf_parse(text, (size_t)n, "fetcher.conf", &e);
+	if (c == NULL)
+		fail_msg("%s", e.msg);
+	return c;
+}
+
+static void
+sign_list(void)
+{
+	static const char list[] = "{\"format\": \"veto-list/1\", \"feed\": "
+	    "\"test/fetcher\", \"serial\": \"1\", \"issued\": "
+	    "\"2026-01-01T00:00:00Z\", \"expires\": \"2036-01-01T00:00:00Z\", "
+	    "\"authority\": {\"name\": \"Unit\"}, \"categories\": {\"c\": "
+	    "{\"label\": \"c\"}}, \"entries\": [{\"id\": \"e1\", \"type\": "
+	    "\"domain\", \"value\": \"bad.example\", \"cat\": \"c\"}]}\n";
+	struct signer sg;
+
+	assert_int_equal(signer_load(unit_data("lists/a.key"), &sg), 0);
+	srv.signed_len = strlen(list);
+	srv.signed_list = xstrdup(list);
+	srv.signed_sig = signer_sign(&sg, (const uint8_t *)list,
+	    srv.signed_len, "test_fetch", false, &srv.sig_len);
+	assert_non_null(srv.signed_sig);
+}
+
+static void
+test_fetcher(void **state)
+{
+	struct conf *c;
+	struct feeds *fs;
+	struct fetcher *f;
+	struct feed_status st;
+	struct status_feed sf;
+	struct answer a;
+	struct verr e;
+	time_t t;
+
+	(void)state;
+	sign_list();
+	c = fetcher_conf();
+	fs = feeds_new(c, (uid_t)-1, (gid_t)-1, &e);
+	if (fs == NULL)
+		fail_msg("%s", e.msg);
+	feeds_load(fs, time(NULL));
+	assert_int_equal(feeds_publish(fs, &e), 0);
+	assert_non_null(f = fetcher_new(&e));
+	assert_int_equal(fetcher_request(f, NULL, on_done, &a, &e), -1);
+	assert_non_null(strstr(e.msg, "not running"));
+	assert_int_equal(fetcher_start(f, fs, c, &e), 0);
+
+	/* the first fetch happens at start */
+	for (int i = 0; i < 200; i++) {
+		feeds_status(fs, 0, &st);
+		if (strcmp(st.serial, "1") == 0)
+			break;
+		usleep(50000);
+	}
+	assert_string_equal(st.serial, "1");
+	assert_true(st.enforced);
+
+	/* a request: a conditional GET, 304 */
+	ask(f, NULL, &a);
+	assert_true(a.ok);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(a.outcome, FETCH_UNCHANGED);
+	assert_non_null(strstr(a.message, "feed default: not modified (304)"));
+	t = time(NULL);
+	memset(&sf, 0, sizeof(sf));
+	fetcher_status(f, "default", &sf);
+	assert_true(sf.fetch_configured);
+	assert_true(sf.last_fetch_ok);
+	assert_int_equal(sf.fetch_failures, 0);
+	assert_true(sf.last_success >= t - 5);
+	/* the regular schedule: 3600 s +-20 % */
+	assert_in_range(sf.next_fetch - t, 2880 - 5, 4320);
+
+	/* requests refused at once */
+	assert_int_equal(fetcher_request(f, "nosuch", on_done, &a, &e), -1);
+	assert_non_null(strstr(e.msg, "no feed named `nosuch'"));
+
+	/* HTTP 500 with Retry-After 120: a failure, the list stays, the next
+	 * attempt no sooner than the server asked */
+	atomic_store(&srv.signed_mode, SIGNED_500);
+	ask(f, "default", &a);
+	assert_false(a.ok);
+	assert_int_equal(a.outcome, FETCH_ERROR);
+	assert_non_null(strstr(a.message, "HTTP 500"));
+	assert_non_null(strstr(a.message, "the last good list stays in force "
+	    "(serial 1)"));
+	t = time(NULL);
+	fetcher_status(f, "default", &sf);
+	assert_false(sf.last_fetch_ok);
+	assert_int_equal(sf.fetch_failures, 1);
+	assert_in_range(sf.next_fetch - t, 115, 125);
+	feeds_status(fs, 0, &st);
+	assert_string_equal(st.serial, "1");
+	assert_true(st.enforced);
+
+	/* a request caught by a stop is answered, not lost */
+	atomic_store(&srv.signed_mode, SIGNED_STALL);
+	memset(&a, 0, sizeof(a));
+	pthread_mutex_init(&a.mtx, NULL);
+	pthread_cond_init(&a.cond, NULL);
+	assert_int_equal(fetcher_request(f, NULL, on_done, &a, &e), 0);
+	usleep(300000);
+	fetcher_stop(f);
+	assert_true(a.done);
+	assert_false(a.ok);
+	assert_non_null(strstr(a.message, "interrupted"));
+	assert_int_equal(fetcher_request(f, NULL, on_done, &a, &e), -1);
+
+	atomic_store(&srv.signed_mode, SIGNED_OK);
+	fetcher_free(f);
+	feeds_free(fs);
+	conf_free(c);
+}
+
 int
 main(void)
 {
@@ -908,6 +1139,7 @@ main(void)
 		cmocka_unit_test(test_run_tls),
 		cmocka_unit_test(test_run_server_down),
 		cmocka_unit_test(test_cycle),
+		cmocka_unit_test(test_fetcher),
 	};
 
 	return cmocka_run_group_tests_name("fetch", tests, server_up,
