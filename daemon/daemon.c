@@ -159,6 +159,7 @@ open_feeds(struct daemon *d, struct verr *e)
 int
 daemon_start(struct daemon *d, struct verr *e)
 {
+	struct verr ce;
 	int ctl_fd;
 
 	d->started = time(NULL);
@@ -169,9 +170,11 @@ daemon_start(struct daemon *d, struct verr *e)
 	if ((d->fetcher = fetcher_new(e)) == NULL)
 		return -1;
 	list_init();	/* cJSON hooks before any thread uses cJSON */
-	/* control socket (minimal wiring, see above): bound while root */
-	if ((ctl_fd = ctl_listen(d->conf->control_socket, d->gid, e)) == -1)
-		return -1;
+	/* control socket (minimal wiring, see above): bound while root; vetod
+	 * still filters without it */
+	if ((ctl_fd = ctl_listen(d->conf->control_socket, d->gid, &ce)) == -1)
+		log_warnx("control socket: %s; veto fetch, status and stats "
+		    "cannot reach this vetod", ce.msg);
 	for (unsigned i = 0; i < d->conf->queue_count; i++) {
 		d->workers[i] = worker_new(d->conf->queue_first + i, d->conf, e);
 		if (d->workers[i] == NULL)
@@ -188,8 +191,8 @@ daemon_start(struct daemon *d, struct verr *e)
 	 * in force, and the first fetch happens now */
 	if (fetcher_start(d->fetcher, d->feeds, d->conf, e) == -1)
 		return -1;
-	if (ctl_begin(d, ctl_fd, e) == -1)	/* control socket */
-		return -1;
+	if (ctl_fd != -1 && ctl_begin(d, ctl_fd, &ce) == -1)	/* control socket */
+		log_warnx("control socket: %s", ce.msg);
 	return 0;
 }
 
