@@ -7,6 +7,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "export.h"
+#include "fetcher.h"
 #include "guard.h"
 #include "log.h"
 #include "policy.h"
@@ -133,6 +134,9 @@ daemon_start(struct daemon *d, struct verr *e)
 	pthread_mutex_init(&d->jobs_mtx, NULL);
 	if (open_feeds(d, e) == -1)
 		return -1;
+	/* libcurl is initialised while we are single-threaded */
+	if ((d->fetcher = fetcher_new(e)) == NULL)
+		return -1;
 	for (unsigned i = 0; i < d->conf->queue_count; i++) {
 		d->workers[i] = worker_new(d->conf->queue_first + i, d->conf, e);
 		if (d->workers[i] == NULL)
@@ -149,6 +153,11 @@ daemon_start(struct daemon *d, struct verr *e)
 		if (worker_start(d->workers[i], e) == -1)
 			return -1;
 	if (stop_start(d->stop, e) == -1 || export_start(d, e) == -1)
+		return -1;
+	/* after the drop, so the fetcher's threads hold only CAP_NET_ADMIN
+	 * (SO_MARK needs it); the last good lists are in force already and
+	 * the first fetch happens now */
+	if (fetcher_start(d->fetcher, d->feeds, d->conf, e) == -1)
 		return -1;
 	return 0;
 }
@@ -236,6 +245,7 @@ daemon_reload(struct daemon *d, const char *path)
 	if (stop_reload(d->stop, nc, &e) == -1)
 		log_warnx("reload: stop page template: %s; the old template "
 		    "stays in use", e.msg);
+	fetcher_stop(d->fetcher);	/* off the old feeds */
 	pthread_mutex_lock(&d->mtx);
 	of = d->feeds;
 	oc = d->conf;
@@ -245,6 +255,10 @@ daemon_reload(struct daemon *d, const char *path)
 	feeds_free(of);
 	conf_free(oc);
 	export_reconfigure(d);
+	/* the new feeds are fetched at once */
+	if (fetcher_start(d->fetcher, nf, nc, &e) == -1)
+		log_warnx("reload: the list fetcher did not restart: %s; "
+		    "restart vetod", e.msg);
 	log_info("reloaded %s: %u feed(s)%s", path, nc->nfeeds,
 	    feeds_unprotected(nf) ? "; UNPROTECTED: no list in force" : "");
 	return 0;
@@ -278,17 +292,11 @@ daemon_poll(struct daemon *d)
 }
 
 void
-daemon_fetch_job(struct daemon *d, struct ctl_job *job, const char *feed)
-{
-	(void)d;
-	(void)feed;
-	ctl_job_done(job, false, "this vetod has no fetcher for URL feeds; "
-	    "list_file feeds are re-read when the file changes", NULL);
-}
-
-void
 daemon_stop(struct daemon *d)
 {
+	export_quiesce(d);		/* the control socket takes no new jobs */
+	fetcher_free(d->fetcher);	/* answers its jobs; before the feeds go */
+	d->fetcher = NULL;
 	export_stop(d);
 	for (unsigned i = 0; i < d->nworkers; i++)
 		worker_stop(d->workers[i]);

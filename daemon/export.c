@@ -22,6 +22,7 @@
 #include "daemon.h"
 #include "export.h"
 #include "feeds.h"
+#include "fetcher.h"
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
@@ -108,8 +109,11 @@ export_fill(void *arg, struct daemon_status *out)
 	pthread_mutex_lock(&d->mtx);
 	out->mode = d->conf->mode;
 	out->fail_open = d->conf->fail_open;
-	for (unsigned i = 0; i < out->nfeeds && i < feeds_count(d->feeds); i++)
+	for (unsigned i = 0; i < out->nfeeds && i < feeds_count(d->feeds); i++) {
 		fill_feed(d->feeds, i, &out->feeds[i]);
+		/* URL feeds: the fetcher knows the schedule and failures */
+		fetcher_status(d->fetcher, out->feeds[i].name, &out->feeds[i]);
+	}
 	pthread_mutex_unlock(&d->mtx);
 	fill_queues(d, out);
 	stop_counts_get(&sc);
@@ -171,10 +175,13 @@ on_reload(void *arg, struct ctl_job *job, struct verr *e)
 	return queue_job(arg, job, CTL_RELOAD, NULL, NULL, e);
 }
 
+/* The fetcher runs the cycle on its own thread and answers the job. */
 static int
 on_fetch(void *arg, struct ctl_job *job, const char *feed, struct verr *e)
 {
-	return queue_job(arg, job, CTL_FETCH, feed, NULL, e);
+	struct daemon *d = arg;
+
+	return fetcher_ctl_fetch(d->fetcher, job, feed, e);
 }
 
 static int
@@ -206,9 +213,6 @@ run_job(struct daemon *d, struct daemon_job *j)
 		}
 		v = feeds_confirm(d->feeds, idx, j->serial, time(NULL), msg, sizeof(msg));
 		ctl_job_done(j->job, v == TRUST_INSTALL || v == TRUST_EXPIRED, msg, NULL);
-		break;
-	case CTL_FETCH:
-		daemon_fetch_job(d, j->job, j->feed);
 		break;
 	}
 }
@@ -332,12 +336,21 @@ export_tick(struct daemon *d, time_t now)
 }
 
 void
+export_quiesce(struct daemon *d)
+{
+	if (d->ctl != NULL && !d->ctl_stopped) {
+		ctl_stop(d->ctl);
+		d->ctl_stopped = true;
+	}
+}
+
+void
 export_stop(struct daemon *d)
 {
 	struct verr e;
 
 	if (d->ctl != NULL) {
-		ctl_stop(d->ctl);
+		export_quiesce(d);
 		pthread_mutex_lock(&d->jobs_mtx);
 		for (unsigned i = 0; i < d->njobs; i++)
 			ctl_job_done(d->jobs[i].job, false, "vetod is stopping", NULL);

@@ -554,9 +554,12 @@ bool
 feeds_tick(struct feeds *fs, time_t now)
 {
 	bool republish = false, published = false;
-	uint64_t before = fs->last ? fs->last->gen : 0;
+	uint64_t before;
 
 	pthread_mutex_lock(&fs->mtx);
+	/* under the lock: the fetcher thread publishes (and frees the
+	 * previous fs->last) concurrently */
+	before = fs->last ? fs->last->gen : 0;
 	for (unsigned i = 0; i < fs->n; i++)
 		if (fs->f[i].fc->file != NULL && file_changed(&fs->f[i]))
 			offer_file_locked(fs, i, now);

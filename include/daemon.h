@@ -24,6 +24,7 @@
 
 #include "conf.h"
 #include "feeds.h"
+#include "fetcher.h"
 #include "util.h"
 #include "worker.h"
 
@@ -51,6 +52,7 @@ struct daemon {
 	uid_t uid;
 	gid_t gid;
 	struct feeds *feeds;
+	struct fetcher *fetcher;	/* the list fetcher (fetcher.h) */
 	struct worker *workers[CONF_MAX_QUEUES];
 	unsigned nworkers;
 	bool failed_logged[CONF_MAX_QUEUES];
@@ -62,6 +64,7 @@ struct daemon {
 	struct stop_server *stop;	/* the stop page */
 	struct metrics *metrics;	/* Prometheus page */
 	struct ctl *ctl;		/* control socket */
+	bool ctl_stopped;
 	struct report *report;		/* periodic k-anonymous reports */
 	struct summary *summary;	/* periodic summary line */
 	int ctl_fd, metrics_fd;		/* opened before the privilege drop */
@@ -79,9 +82,7 @@ int daemon_check(const char *path);
 int daemon_start(struct daemon *d, struct verr *e);
 /* 0 when the new configuration and its lists are in force. */
 int daemon_reload(struct daemon *d, const char *path);
-/* A `fetch [FEED]` control request: run one fetch cycle and answer the
- * job (ctl_job_done) when it is over. */
-void daemon_fetch_job(struct daemon *d, struct ctl_job *job, const char *feed);
+
 void daemon_tick(struct daemon *d, time_t now);
 void daemon_poll(struct daemon *d);
 void daemon_stop(struct daemon *d);

@@ -9,6 +9,8 @@
  *   export_tick()        once a second from the main loop
  *   export_jobs()        when the self-pipe says control jobs wait
  *   export_reconfigure() after a reload
+ *   export_quiesce()     at exit, first: the control socket takes no new
+ *                        jobs (the fetcher then answers the ones it holds)
  *   export_stop()        at exit: pending jobs answered, last report
  */
 #ifndef VETO_EXPORT_H
@@ -25,6 +27,7 @@ int export_start(struct daemon *d, struct verr *e);
 void export_tick(struct daemon *d, time_t now);
 void export_jobs(struct daemon *d);
 void export_reconfigure(struct daemon *d);
+void export_quiesce(struct daemon *d);
 void export_stop(struct daemon *d);
 
 #endif
