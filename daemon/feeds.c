@@ -290,6 +290,10 @@ offer_locked(struct feeds *fs, unsigned idx, const uint8_t *buf, size_t len,
 		snprintf(msg, msglen, "cannot lock the feed state: %s", e.msg);
 		return TRUST_REFUSED;
 	}
+	/* with no list in force, the recorded list was refused at start-up:
+	 * the same bytes from the server are judged anew */
+	if (f->list == NULL)
+		flags |= TRUST_REINSTALL;
 	v = trust_evaluate(f->tf, buf, len, sig, siglen, now, flags, &cand);
 	switch (v) {
 	case TRUST_EXPIRED:

@@ -87,6 +87,10 @@ enum trust_verdict {
 
 /* trust_evaluate() flags */
 #define TRUST_CONFIRMED 0x1	/* the operator confirmed: skip step 9 */
+#define TRUST_REINSTALL 0x2	/* no list is in force (the recorded one was
+				 * refused when loaded): the recorded list's
+				 * own bytes are judged anew, not "unchanged",
+				 * and may be installed again */
 
 /* The state file of a feed. */
 struct trust_state {

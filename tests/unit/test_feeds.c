@@ -221,6 +221,18 @@ test_tampered_state(void **state)
 	assert_true(feeds_unprotected(fs));
 	assert_false(blocks("hold.example"));
 	assert_false(blocks("bad.example"));
+	/* the publisher still serves the genuine list of that serial: it is
+	 * judged anew (not "unchanged") and put in force again */
+	{
+		struct signed_list v3;
+		make_list(&v3, "t/one", "12", t0 + 86400, 200, "held.example");
+		assert_int_equal(offer(fs, 0, &v3, t0, 0), TRUST_INSTALL);
+		assert_true(blocks("held.example"));
+		assert_false(feeds_unprotected(fs));
+		/* and now it is the list in force: unchanged */
+		assert_int_equal(offer(fs, 0, &v3, t0, 0), TRUST_UNCHANGED);
+		free_list(&v3);
+	}
 	feeds_free(fs);
 	conf_free(c);
 }
