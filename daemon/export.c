@@ -112,7 +112,9 @@ export_fill(void *arg, struct daemon_status *out)
 	for (unsigned i = 0; i < out->nfeeds && i < feeds_count(d->feeds); i++) {
 		fill_feed(d->feeds, i, &out->feeds[i]);
 		/* URL feeds: the fetcher knows the schedule and failures */
-		fetcher_status(d->fetcher, out->feeds[i].name, &out->feeds[i]);
+		if (d->fetcher != NULL)
+			fetcher_status(d->fetcher, out->feeds[i].name,
+			    &out->feeds[i]);
 	}
 	pthread_mutex_unlock(&d->mtx);
 	fill_queues(d, out);
@@ -342,6 +344,9 @@ export_quiesce(struct daemon *d)
 		ctl_stop(d->ctl);
 		d->ctl_stopped = true;
 	}
+	/* no other thread calls the fill callback after this */
+	metrics_stop(d->metrics);
+	d->metrics = NULL;
 }
 
 void

@@ -10,7 +10,9 @@
  *   export_jobs()        when the self-pipe says control jobs wait
  *   export_reconfigure() after a reload
  *   export_quiesce()     at exit, first: the control socket takes no new
- *                        jobs (the fetcher then answers the ones it holds)
+ *                        jobs (the fetcher then answers the ones it holds),
+ *                        the metrics page stops (no thread reads the
+ *                        daemon's state any more)
  *   export_stop()        at exit: pending jobs answered, last report
  */
 #ifndef VETO_EXPORT_H

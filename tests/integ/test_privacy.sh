@@ -113,6 +113,7 @@ is "blocked canary (category test) counted" \
 
 # stop vetod: it writes the report of the period so far
 bg_stop vetod
+is "vetod stops cleanly on SIGTERM (exit status)" "$?" 0
 on_filter cat /proc/net/netfilter/nfnetlink_queue >/dev/null
 report=$(ls "$TMP"/reports/report-*.json 2>/dev/null | tail -n 1)
 if [ -z "$report" ]; then
