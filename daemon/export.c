@@ -259,6 +259,7 @@ export_open(struct daemon *d, struct verr *e)
 {
 	struct report_conf rc = report_conf_of(d);
 	gid_t gid = d->gid == (gid_t)-1 ? 0 : d->gid;
+	struct verr re;
 
 	d->ctl_fd = d->metrics_fd = -1;
 	if (pipe2(d->wake, O_CLOEXEC | O_NONBLOCK) == -1) {
@@ -275,8 +276,11 @@ export_open(struct daemon *d, struct verr *e)
 		if (d->metrics_fd == -1)
 			return -1;
 	}
-	if (rc.dir != NULL && *rc.dir != '\0' && report_prepare(&rc, e) == -1)
-		return -1;
+	/* a report directory that cannot be made costs the reports, not the
+	 * filter: report_tick() says so again when a report is due */
+	if (rc.dir != NULL && *rc.dir != '\0' && report_prepare(&rc, &re) == -1)
+		log_warnx("report_dir: %s; periodic reports cannot be written "
+		    "until it exists", re.msg);
 	return 0;
 }
 

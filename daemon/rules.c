@@ -113,8 +113,17 @@ ipt_chain_rules(FILE *f, const char *ipt, const struct conf *c)
 	marks_get(c, &m);
 	snprintf(a, sizeof(a), "%s -w -t " RULES_TABLE " -A " RULES_CHAIN, ipt);
 	ipt_queue_target(target, sizeof(target), c);
+	/* PASS first (vetod's own packets, even on a blocked flow); then the
+	 * decided flows, which are nearly all the packets that get here, so
+	 * each costs two rules; then the marks of packets re-entering after
+	 * a verdict (a decided flow is never queued again, so its connmark
+	 * cannot disagree with them) */
 	fprintf(f, "%s -m mark --mark 0x%x/0x%x -m comment --comment veto-pass "
 	    "-j RETURN\n", a, m.pass, m.state);
+	fprintf(f, "%s -m connmark --mark 0x%x/0x%x -m comment --comment "
+	    "veto-allowed -j RETURN\n", a, m.allow, m.state);
+	fprintf(f, "%s -m connmark --mark 0x%x/0x%x -m comment --comment "
+	    "veto-blocked -j DROP\n", a, m.block, m.state);
 	fprintf(f, "%s -m mark --mark 0x%x/0x%x -j CONNMARK --save-mark "
 	    "--nfmask 0x%x --ctmask 0x%x\n", a, m.allow, m.state, m.mask, m.mask);
 	fprintf(f, "%s -m mark --mark 0x%x/0x%x -m comment --comment veto-allow "
@@ -123,10 +132,6 @@ ipt_chain_rules(FILE *f, const char *ipt, const struct conf *c)
 	    "--nfmask 0x%x --ctmask 0x%x\n", a, m.block, m.state, m.mask, m.mask);
 	fprintf(f, "%s -m mark --mark 0x%x/0x%x -m comment --comment veto-block "
 	    "-j DROP\n", a, m.block, m.state);
-	fprintf(f, "%s -m connmark --mark 0x%x/0x%x -m comment --comment "
-	    "veto-allowed -j RETURN\n", a, m.allow, m.state);
-	fprintf(f, "%s -m connmark --mark 0x%x/0x%x -m comment --comment "
-	    "veto-blocked -j DROP\n", a, m.block, m.state);
 	fprintf(f, "%s -p udp --dport 53 -m conntrack --ctdir ORIGINAL "
 	    "-m comment --comment veto-dns -j %s\n", a, target);
 	fprintf(f, "%s -p tcp --dport 53 -m conntrack --ctdir ORIGINAL "
@@ -222,16 +227,16 @@ nft_chain_rules(FILE *f, const struct conf *c)
 	fprintf(f, "\tchain veto {\n");
 	fprintf(f, "\t\tmeta mark & 0x%08x == 0x%08x counter return "
 	    "comment \"veto-pass\"\n", m.state, m.pass);
+	fprintf(f, "\t\tct mark & 0x%08x == 0x%08x counter return "
+	    "comment \"veto-allowed\"\n", m.state, m.allow);
+	fprintf(f, "\t\tct mark & 0x%08x == 0x%08x counter drop "
+	    "comment \"veto-blocked\"\n", m.state, m.block);
 	fprintf(f, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & "
 	    "0x%08x | 0x%08x counter return comment \"veto-allow\"\n",
 	    m.state, m.allow, ~m.mask, m.allow);
 	fprintf(f, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & "
 	    "0x%08x | 0x%08x counter drop comment \"veto-block\"\n",
 	    m.state, m.block, ~m.mask, m.block);
-	fprintf(f, "\t\tct mark & 0x%08x == 0x%08x counter return "
-	    "comment \"veto-allowed\"\n", m.state, m.allow);
-	fprintf(f, "\t\tct mark & 0x%08x == 0x%08x counter drop "
-	    "comment \"veto-blocked\"\n", m.state, m.block);
 	fprintf(f, "\t\tmeta l4proto { tcp, udp } th dport 53 ct direction "
 	    "original counter %s comment \"veto-dns\"\n", queue);
 	nft_port_rules(f, c, "tcp", tcp, ntcp, queue);

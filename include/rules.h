@@ -17,10 +17,11 @@
  *
  *  1. mark PASS               -> RETURN   (one packet: DNS, undecided
  *                                          flows, our own injected packets)
- *  2. mark ALLOW              -> save mark into connmark, RETURN
+ *  2. connmark ALLOW          -> RETURN   (decided flows never queue again;
+ *     connmark BLOCK          -> DROP      nearly every packet that gets
+ *                                          here: two rules each)
+ *  3. mark ALLOW              -> save mark into connmark, RETURN
  *     mark BLOCK              -> save mark into connmark, DROP
- *  3. connmark ALLOW          -> RETURN   (decided flows never queue again)
- *     connmark BLOCK          -> DROP     (retransmissions, replies)
  *  4. UDP/TCP dport 53, original direction          -> NFQUEUE (always)
  *  5. TCP http_ports+tls_ports, UDP quic_ports, original direction, first
  *     connbytes_cap packets                         -> NFQUEUE

@@ -18,7 +18,10 @@
 #include <time.h>
 
 #include "cmd.h"
+#include <cJSON.h>
+
 #include "conf.h"
+#include "ctl.h"
 #include "guard.h"
 #include "list.h"
 #include "sig.h"
@@ -412,16 +415,47 @@ cmd_show(int argc, char **argv)
 
 /* --- confirm ---------------------------------------------------------------- */
 
-/*
- * TODO(ctl): tell a running vetod to reload once the control socket exists
- * (ctl.c, `veto reload`): connect to conf->control_socket and send
- * "reload". Until then the operator is told to do it.
- */
+/* When vetod runs without having confirmed (it was not reachable when the
+ * state was changed here), it puts the list in force at its next start or
+ * reload. */
 static void
 notify_vetod_reload(const struct conf *c)
 {
-	printf("vetod puts it in force at its next reload: run `veto reload` "
-	    "(control socket %s)\n", c->control_socket);
+	printf("vetod was not reachable (control socket %s): it puts the list "
+	    "in force when it starts, or at `veto reload'\n", c->control_socket);
+}
+
+/* Ask a running vetod to confirm: it evaluates, publishes and records the
+ * list at once, as its own user. Returns the exit code, or -1 when no
+ * vetod answers on the control socket. */
+static int
+confirm_via_daemon(const struct conf *c, const char *serial, const char *feed)
+{
+	char req[CTL_REQ_MAX], *reply = NULL;
+	cJSON *j, *ok, *msg;
+	struct verr e;
+	int rc;
+
+	snprintf(req, sizeof(req), "confirm %s%s%s", serial, feed ? " " : "",
+	    feed ? feed : "");
+	rc = ctl_call(c->control_socket, req, CTL_JOB_TIMEOUT_MS + 5000, &reply, &e);
+	if (rc == CTL_UNREACHABLE)
+		return -1;
+	if (rc != 0) {
+		fprintf(stderr, "veto list confirm: vetod: %s\n", e.msg);
+		return 1;
+	}
+	j = cJSON_Parse(reply);
+	free(reply);
+	ok = cJSON_GetObjectItemCaseSensitive(j, "ok");
+	msg = cJSON_GetObjectItemCaseSensitive(j, "message");
+	if (msg == NULL)
+		msg = cJSON_GetObjectItemCaseSensitive(j, "error");
+	rc = cJSON_IsTrue(ok) ? 0 : 1;
+	fprintf(rc ? stderr : stdout, "%svetod: %s\n", rc ? "veto list confirm: " : "",
+	    cJSON_IsString(msg) ? msg->valuestring : "(no message)");
+	cJSON_Delete(j);
+	return rc;
 }
 
 static bool
@@ -542,6 +576,10 @@ cmd_confirm(int argc, char **argv)
 	if ((c = conf_load(path, &e)) == NULL) {
 		fprintf(stderr, "veto list confirm: %s\n", e.msg);
 		return 1;
+	}
+	if ((rc = confirm_via_daemon(c, argv[optind], feed)) >= 0) {
+		conf_free(c);
+		return rc;
 	}
 	if ((g = guard_new(c->never_block_file, &e)) == NULL) {
 		fprintf(stderr, "veto list confirm: %s\n", e.msg);

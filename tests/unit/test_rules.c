@@ -104,8 +104,8 @@ test_default_iptables(void **state)
 	    "-j RETURN\n");
 	long hook = pos(s, "iptables -w -t mangle -C FORWARD -j VETO 2>/dev/null"
 	    " || iptables -w -t mangle -I FORWARD 1 -j VETO\n");
-	assert_true(pass < save && save < allow && allow < block);
-	assert_true(block < allowed && allowed < blocked && blocked < dns);
+	assert_true(pass < allowed && allowed < blocked && blocked < save);
+	assert_true(save < allow && allow < block && block < dns);
 	assert_true(dns < tcp && tcp < cap && cap < hook);
 	assert_non_null(strstr(s, A4 "-p tcp --dport 53 -m conntrack"));
 	assert_non_null(strstr(s, A4 "-p udp -m multiport --dports 443 -m "
@@ -210,7 +210,7 @@ test_nft(void **state)
 	    "original packets 1-24 counter queue num 0 bypass");
 	long cap = pos(s, "tcp dport { 80, 443 } ct direction original ct "
 	    "original packets 25 counter return comment \"veto-cap\"\n");
-	assert_true(pass < allow && allow < blocked && blocked < dns);
+	assert_true(pass < blocked && blocked < allow && allow < dns);
 	assert_true(dns < tcp && tcp < cap);
 	assert_non_null(strstr(s, "\tchain forward {\n\t\ttype filter hook "
 	    "forward priority mangle; policy accept;\n\t\tjump veto\n\t}\n"));
