@@ -107,12 +107,17 @@ bulk_run() {	# SETUP
 	R[$1,bulk]=$(awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") print $(i-1) }' <<<"$out" | tail -n 1)
 }
 
+# BENCH_NET_ONLY=dns|http|tls|bulk runs one kind only (profiling)
 measure() {	# SETUP
-	dns_run "$1" allowed "$TMP/q-allowed.txt"
-	[ "$1" = vetod ] && dns_run "$1" blocked "$TMP/q-blocked.txt"
-	http_run "$1"
-	tls_run "$1"
-	bulk_run "$1"
+	local only=${BENCH_NET_ONLY:-all}
+	if [ "$only" = all ] || [ "$only" = dns ]; then
+		dns_run "$1" allowed "$TMP/q-allowed.txt"
+		[ "$1" = vetod ] && dns_run "$1" blocked "$TMP/q-blocked.txt"
+	fi
+	[ "$only" = all ] || [ "$only" = http ] && http_run "$1"
+	[ "$only" = all ] || [ "$only" = tls ] && tls_run "$1"
+	[ "$only" = all ] || [ "$only" = bulk ] && bulk_run "$1"
+	return 0
 }
 
 measure none
@@ -134,25 +139,25 @@ measure vetod
 
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }'; }
 printf '\n%-34s %12s %12s %12s %10s\n' "" none nfq_accept vetod "vetod/nfq"
-printf '%-34s %12s %12s %12s %10s\n' "DNS allowed, queries/s" "${R[none,allowed,qps]}" \
-	"${R[nfq_accept,allowed,qps]}" "${R[vetod,allowed,qps]}" \
-	"$(pct "${R[vetod,allowed,qps]}" "${R[nfq_accept,allowed,qps]}")"
-printf '%-34s %12s %12s %12s\n' "DNS allowed, avg latency ms" "${R[none,allowed,avg]}" \
-	"${R[nfq_accept,allowed,avg]}" "${R[vetod,allowed,avg]}"
-printf '%-34s %12s %12s %12s\n' "DNS allowed, p99 latency ms" "${R[none,allowed,p99]}" \
-	"${R[nfq_accept,allowed,p99]}" "${R[vetod,allowed,p99]}"
+printf '%-34s %12s %12s %12s %10s\n' "DNS allowed, queries/s" "${R[none,allowed,qps]:-}" \
+	"${R[nfq_accept,allowed,qps]:-}" "${R[vetod,allowed,qps]:-}" \
+	"$(pct "${R[vetod,allowed,qps]:-}" "${R[nfq_accept,allowed,qps]:-}")"
+printf '%-34s %12s %12s %12s\n' "DNS allowed, avg latency ms" "${R[none,allowed,avg]:-}" \
+	"${R[nfq_accept,allowed,avg]:-}" "${R[vetod,allowed,avg]:-}"
+printf '%-34s %12s %12s %12s\n' "DNS allowed, p99 latency ms" "${R[none,allowed,p99]:-}" \
+	"${R[nfq_accept,allowed,p99]:-}" "${R[vetod,allowed,p99]:-}"
 printf '%-34s %12s %12s %12s %10s\n' "DNS blocked (forged), queries/s" "" "" \
-	"${R[vetod,blocked,qps]}" "$(pct "${R[vetod,blocked,qps]}" "${R[nfq_accept,allowed,qps]}")"
+	"${R[vetod,blocked,qps]:-}" "$(pct "${R[vetod,blocked,qps]:-}" "${R[nfq_accept,allowed,qps]:-}")"
 printf '%-34s %12s %12s %12s\n' "DNS blocked, avg / p99 ms" "" "" \
-	"${R[vetod,blocked,avg]} / ${R[vetod,blocked,p99]}"
-printf '%-34s %12s %12s %12s %10s\n' "HTTP new connections/s (ab)" "${R[none,http]}" \
-	"${R[nfq_accept,http]}" "${R[vetod,http]}" "$(pct "${R[vetod,http]}" "${R[nfq_accept,http]}")"
-printf '%-34s %12s %12s %12s %10s\n' "TLS new connections/s (s_time)" "${R[none,tls]}" \
-	"${R[nfq_accept,tls]}" "${R[vetod,tls]}" "$(pct "${R[vetod,tls]}" "${R[nfq_accept,tls]}")"
-printf '%-34s %12s %12s %12s %10s\n' "bulk TCP :443 Mbit/s (iperf3)" "${R[none,bulk]}" \
-	"${R[nfq_accept,bulk]}" "${R[vetod,bulk]}" "$(pct "${R[vetod,bulk]}" "${R[none,bulk]}") of none"
+	"${R[vetod,blocked,avg]:-} / ${R[vetod,blocked,p99]:-}"
+printf '%-34s %12s %12s %12s %10s\n' "HTTP new connections/s (ab)" "${R[none,http]:-}" \
+	"${R[nfq_accept,http]:-}" "${R[vetod,http]:-}" "$(pct "${R[vetod,http]:-}" "${R[nfq_accept,http]:-}")"
+printf '%-34s %12s %12s %12s %10s\n' "TLS new connections/s (s_time)" "${R[none,tls]:-}" \
+	"${R[nfq_accept,tls]:-}" "${R[vetod,tls]:-}" "$(pct "${R[vetod,tls]:-}" "${R[nfq_accept,tls]:-}")"
+printf '%-34s %12s %12s %12s %10s\n' "bulk TCP :443 Mbit/s (iperf3)" "${R[none,bulk]:-}" \
+	"${R[nfq_accept,bulk]:-}" "${R[vetod,bulk]:-}" "$(pct "${R[vetod,bulk]:-}" "${R[none,bulk]:-}") of none"
 printf '(dnsperf: %ss, 8 clients, 64 outstanding; lost queries: none %s, nfq %s, vetod %s/%s)\n' \
-	"$DUR" "${R[none,allowed,lost]}" "${R[nfq_accept,allowed,lost]}" \
-	"${R[vetod,allowed,lost]}" "${R[vetod,blocked,lost]}"
+	"$DUR" "${R[none,allowed,lost]:-}" "${R[nfq_accept,allowed,lost]:-}" \
+	"${R[vetod,allowed,lost]:-}" "${R[vetod,blocked,lost]:-}"
 ok "network figures measured"
 done_testing
