@@ -505,7 +505,7 @@ match_name(const struct matcher *m, const char *name, size_t len,
  * and the serial of the matcher that gave it (so a line of an older
  * matcher is never used, even if a new one is allocated at the same
  * address). */
-#define CACHE_NAME_MAX 93
+#define CACHE_NAME_MAX 29
 
 struct match_cache_line {
 	uint64_t serial;		/* 0: empty */
@@ -516,7 +516,7 @@ struct match_cache_line {
 	char name[CACHE_NAME_MAX];
 };
 
-_Static_assert(sizeof(struct match_cache_line) == 128, "one cache line");
+_Static_assert(sizeof(struct match_cache_line) == 64, "one cache line");
 
 struct match_cache {
 	struct match_cache_line line[MATCH_CACHE_LINES];

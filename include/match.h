@@ -89,12 +89,13 @@ bool match_name(const struct matcher *m, const char *name, size_t len,
 /* A per-thread cache of recent answers for match_name(), for the skewed
  * traffic a filter sees (the same popular names again and again): a hit
  * costs one line of L2 instead of the table's memory accesses. It is exact
- * (the name is compared, not a hash), holds names of up to 93 bytes, and
+ * (the name is compared, not a hash), holds names of up to 29 bytes (the
+ * popular ones; longer names go to the table directly), and
  * answers only for the matcher that filled a line (lines of another
  * matcher, older or newer, are misses): no invalidation is needed on a
- * policy swap. Two ways per set; MATCH_CACHE_LINES * 128 bytes (512 KiB,
- * half of a typical L2) per thread. */
-#define MATCH_CACHE_LINES 4096
+ * policy swap. Two ways per set; one 64-byte line per name,
+ * MATCH_CACHE_LINES * 64 bytes (512 KiB) per thread. */
+#define MATCH_CACHE_LINES 8192
 struct match_cache;
 struct match_cache *match_cache_new(void);
 void match_cache_free(struct match_cache *c);	/* NULL allowed */
