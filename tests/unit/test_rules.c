@@ -229,6 +229,35 @@ test_nft(void **state)
 	assert_null(strstr(s, "chain"));
 }
 
+/* conf/veto.nft is what `veto rules --nft` prints for conf/veto.conf,
+ * after its own four header lines. */
+static void
+test_conf_nft_current(void **state)
+{
+	struct verr e;
+	struct conf *c = conf_load("conf/veto.conf", &e);
+	uint8_t *file;
+	size_t len;
+	const char *body;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(c);
+	f = fmemopen(out, sizeof(out), "w");
+	assert_int_equal(rules_print(f, c, RULES_NFT, false), 0);
+	fclose(f);
+	conf_free(c);
+	assert_int_equal(file_read("conf/veto.nft", 1 << 20, &file, &len, &e), 0);
+	body = (const char *)file;
+	for (int i = 0; i < 4; i++)
+		body = strchr(body, '\n') + 1;
+	/* out starts with its own #! line, which the file replaced */
+	if (strcmp(body, strchr(out, '\n') + 1) != 0)
+		fail_msg("conf/veto.nft is out of date: regenerate it with "
+		    "`veto rules -c conf/veto.conf --nft`");
+	free(file);
+}
+
 int
 main(void)
 {
@@ -238,6 +267,7 @@ main(void)
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_nft),
+		cmocka_unit_test(test_conf_nft_current),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
