@@ -41,7 +41,7 @@ BUILD := build/san-$(subst $(comma),-,$(SANITIZER))
 SANFLAGS := -fsanitize=$(SANITIZER) -fno-sanitize-recover=all
 endif
 
-CPPFLAGS += -Iinclude -D_GNU_SOURCE
+CPPFLAGS += -Iinclude -D_GNU_SOURCE -DVETO_DATADIR='"$(PREFIX)/share/veto"'
 CFLAGS += -std=c11 $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) $(PKG_CFLAGS) -pthread
 LDFLAGS += $(SANFLAGS) -pthread -pie -Wl,-z,relro,-z,now
 LDLIBS += $(PKG_LIBS) -lcap
@@ -64,6 +64,7 @@ LIB := $(BUILD)/libveto.a
 
 all: $(BUILD)/veto $(if $(wildcard daemon/main.c),$(BUILD)/vetod)
 
+$(BUILD)/daemon/stoppage_builtin.o: conf/stoppage.html
 $(BUILD)/%.o: %.c $(wildcard include/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")

@@ -1092,8 +1092,19 @@ stop_tmpl_load(const char *path, struct verr *e)
 	uint8_t *buf;
 	size_t len;
 	struct stop_tmpl *t;
+	const char *text;
 
-	if (file_read(path, STOP_TMPL_MAX, &buf, &len, e) < 0) {
+	if (path == NULL || *path == '\0' || strcmp(path, STOP_TMPL_DEFAULT) == 0) {
+		/* the default: the file beside us if it is there (a checkout),
+		 * else the installed copy, else the one built in */
+		if (file_read(STOP_TMPL_DEFAULT, STOP_TMPL_MAX, &buf, &len, NULL) < 0 &&
+		    file_read(VETO_DATADIR "/stoppage.html", STOP_TMPL_MAX, &buf,
+		    &len, NULL) < 0) {
+			text = stop_builtin(&len);
+			return stop_tmpl_parse(text, len, e);
+		}
+		path = STOP_TMPL_DEFAULT;
+	} else if (file_read(path, STOP_TMPL_MAX, &buf, &len, e) < 0) {
 		verr_prefix(e, "stop page template %s", path);
 		return NULL;
 	}

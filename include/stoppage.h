@@ -106,7 +106,15 @@ int stop_lang_pick(const char *accept, const char *const *cands, unsigned n);
 struct stop_tmpl;
 
 struct stop_tmpl *stop_tmpl_parse(const char *text, size_t len, struct verr *e);
+/* The default stop_page_template: conf/stoppage.html if it is there,
+ * else VETO_DATADIR/stoppage.html (make install), else the copy built into
+ * the binary (stoppage_builtin.c). Any other path must load. */
+#define STOP_TMPL_DEFAULT "conf/stoppage.html"
+#ifndef VETO_DATADIR
+#define VETO_DATADIR "/usr/local/share/veto"
+#endif
 struct stop_tmpl *stop_tmpl_load(const char *path, struct verr *e);
+const char *stop_builtin(size_t *len);	/* NUL-terminated */
 void stop_tmpl_free(struct stop_tmpl *t);	/* NULL allowed */
 
 /* What the page is about: a list category, or nothing (the neutral page

@@ -1062,6 +1062,31 @@ test_server_listen_errors(void **state)
 	conf_free(c);
 }
 
+/* The default template loads from anywhere: the built-in copy is
+ * conf/stoppage.html, byte for byte. */
+static void
+test_builtin_template(void **state)
+{
+	uint8_t *file;
+	size_t len, blen;
+	const char *b = stop_builtin(&blen);
+	struct verr e;
+	struct stop_tmpl *t;
+
+	(void)state;
+	assert_int_equal(file_read("conf/stoppage.html", 1 << 20, &file, &len, &e), 0);
+	assert_int_equal(blen, len);
+	assert_memory_equal(b, file, len);
+	assert_int_equal(b[blen], '\0');
+	free(file);
+	assert_int_equal(chdir("/"), 0);	/* no conf/ here */
+	t = stop_tmpl_load(STOP_TMPL_DEFAULT, &e);
+	assert_non_null(t);
+	stop_tmpl_free(t);
+	assert_null(stop_tmpl_load("/nonexistent/page.html", &e));
+	assert_non_null(strstr(e.msg, "/nonexistent/page.html"));
+}
+
 int
 main(void)
 {
@@ -1089,6 +1114,7 @@ main(void)
 		cmocka_unit_test(test_server_reload),
 		cmocka_unit_test(test_server_entry_index),
 		cmocka_unit_test(test_server_listen_errors),
+		cmocka_unit_test(test_builtin_template),
 	};
 
 	list_init();
