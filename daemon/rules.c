@@ -132,10 +132,15 @@ ipt_chain_rules(FILE *f, const char *ipt, const struct conf *c)
 	    "--nfmask 0x%x --ctmask 0x%x\n", a, m.block, m.state, m.mask, m.mask);
 	fprintf(f, "%s -m mark --mark 0x%x/0x%x -m comment --comment veto-block "
 	    "-j DROP\n", a, m.block, m.state);
-	fprintf(f, "%s -p udp --dport 53 -m conntrack --ctdir ORIGINAL "
-	    "-m comment --comment veto-dns -j %s\n", a, target);
-	fprintf(f, "%s -p tcp --dport 53 -m conntrack --ctdir ORIGINAL "
-	    "-m comment --comment veto-dns -j %s\n", a, target);
+	/* Every packet to port 53 is a query, whatever conntrack thinks:
+	 * the forged answer to a dropped query (its conntrack entry was never
+	 * confirmed) creates an entry of its own, from the server's side, so
+	 * the client's next query from the same port looks like a reply.
+	 * With --ctdir ORIGINAL it would pass unseen. */
+	fprintf(f, "%s -p udp --dport 53 -m comment --comment veto-dns -j %s\n",
+	    a, target);
+	fprintf(f, "%s -p tcp --dport 53 -m comment --comment veto-dns -j %s\n",
+	    a, target);
 	ipt_port_rules(f, a, c, "tcp", tcp, ntcp, target);
 	ipt_port_rules(f, a, c, "udp", c->quic_ports, c->nquic_ports, target);
 }
@@ -237,8 +242,8 @@ nft_chain_rules(FILE *f, const struct conf *c)
 	fprintf(f, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & "
 	    "0x%08x | 0x%08x counter drop comment \"veto-block\"\n",
 	    m.state, m.block, ~m.mask, m.block);
-	fprintf(f, "\t\tmeta l4proto { tcp, udp } th dport 53 ct direction "
-	    "original counter %s comment \"veto-dns\"\n", queue);
+	fprintf(f, "\t\tmeta l4proto { tcp, udp } th dport 53 "
+	    "counter %s comment \"veto-dns\"\n", queue);
 	nft_port_rules(f, c, "tcp", tcp, ntcp, queue);
 	nft_port_rules(f, c, "udp", c->quic_ports, c->nquic_ports, queue);
 	fprintf(f, "\t}\n");

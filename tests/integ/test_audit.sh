@@ -83,9 +83,9 @@ is "--sample 3: 3 entries probed" \
     "$(sed -n 's/^probed: \([0-9]*\) entries.*/\1/p' "$TMP/sample.txt")" 3
 
 # --- the TCP 53 rule removed: exactly the DNS-over-TCP probes fail ---------
-on_filter iptables -w -t mangle -D VETO -p tcp --dport 53 -m conntrack \
-    --ctdir ORIGINAL -m comment --comment veto-dns -j NFQUEUE --queue-num 0 \
-    --queue-bypass || not_ok "remove the TCP 53 rule"
+on_filter iptables -w -t mangle -D VETO -p tcp --dport 53 -m comment \
+    --comment veto-dns -j NFQUEUE --queue-num 0 --queue-bypass ||
+    not_ok "remove the TCP 53 rule"
 rc=$(audit notcp.txt --all)
 is "TCP 53 rule removed: exit 1" "$rc" 1
 is "TCP 53 rule removed: exactly dns-tcp of every name entry fails" \

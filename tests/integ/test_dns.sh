@@ -81,6 +81,16 @@ else
 	not_ok "several queries on one TCP connection"; diag "$out"
 fi
 
+# One client port for every query (a forwarder does this): the forged answer
+# to the first blocked query must not make the next queries from that port
+# look like replies that skip the queue.
+fixed=""
+for n in bad.example allowed.example www.bad.example exact.example bad.example; do
+	fixed="$fixed $(short -b "$C4#40053" @"$S4" "$n" A)"
+done
+is "one client port: every query still checked (blocked, allowed, blocked...)" \
+	"$fixed" " $STOP4 203.0.113.80 $STOP4 $STOP4 $STOP4"
+
 # nxdomain and refused, through a reload (SIGHUP)
 vetod_conf <<<"dns_action = nxdomain"
 vetod_reload || diag "no reload line: $(bg_log vetod | tail -n 3)"
