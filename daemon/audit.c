@@ -456,7 +456,41 @@ struct runner {
 	unsigned nc, active;
 	struct quic_ctx *qc;
 	uint64_t now;
+	unsigned port_next;	/* UDP probes: source ports in turn */
 };
+
+/* UDP probes take source ports in turn, not the kernel's random choice: a
+ * UDP flow that reuses a recent 5-tuple is still the old flow to the
+ * filter's conntrack, with the old flow's decision (a filter remembers
+ * decisions per flow), so two probes must never share one within a run. */
+#define PROBE_PORT_LO 20000u
+#define PROBE_PORT_N 40000u
+
+static void
+bind_next_port(struct runner *r, int fd, int family)
+{
+	for (unsigned tries = 0; tries < 64; tries++) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		uint16_t port = (uint16_t)(PROBE_PORT_LO + r->port_next++ % PROBE_PORT_N);
+
+		memset(&ss, 0, sizeof(ss));
+		if (family == AF_INET) {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons(port);
+			sl = sizeof(*s4);
+		} else {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons(port);
+			sl = sizeof(*s6);
+		}
+		if (bind(fd, (struct sockaddr *)&ss, sl) == 0)
+			return;
+	}
+	/* all busy: the kernel's choice at connect() */
+}
 
 static void
 finish(struct runner *r, struct conn *c, enum audit_outcome o,
@@ -603,6 +637,8 @@ start(struct runner *r, struct conn *c, struct audit_probe *p)
 		finish(r, c, AO_UNREACHABLE, "socket: %s", strerror(errno));
 		return;
 	}
+	if (is_udp(p))
+		bind_next_port(r, c->fd, ss.ss_family);
 	c->deadline = r->now + r->a->o.timeout_ms;
 	watch(r, c, EPOLLOUT, EPOLL_CTL_ADD);
 	rc = connect(c->fd, (struct sockaddr *)&ss, sl);
@@ -831,7 +867,12 @@ run_phase(struct runner *r, bool controls, uint64_t end)
 int
 audit_run(struct audit *a, struct verr *e)
 {
-	struct runner r = {a, -1, NULL, 0, 0, NULL, 0};
+	struct runner r = {a, -1, NULL, 0, 0, NULL, 0, 0};
+
+	/* start somewhere else each run (a run's flows outlive it in the
+	 * filter's conntrack for a while) */
+	if (RAND_bytes((unsigned char *)&r.port_next, sizeof(r.port_next)) != 1)
+		r.port_next = (unsigned)now_mono_ns();
 	uint64_t t0 = now_mono_ms(), end = t0 + a->o.deadline_ms;
 
 	r.nc = a->o.parallel ? a->o.parallel : 1;
