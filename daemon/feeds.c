@@ -40,33 +40,6 @@ struct feeds {
 	gid_t gid;
 };
 
-const char *
-feed_health_name(int health)
-{
-	static const char *const names[] = {"none", "ok", "expired", "stale",
-	    "disabled"};
-
-	return (unsigned)health < ARRAY_LEN(names) ? names[health] : "?";
-}
-
-static int
-health_of(const struct feed_conf *fc, const struct list *l, time_t now)
-{
-	if (l == NULL)
-		return FEED_NONE;
-	if (now < l->expires)
-		return FEED_OK;
-	if ((uint64_t)(now - l->expires) < fc->grace)
-		return FEED_EXPIRED;
-	return fc->on_expired == ON_EXPIRED_DISABLE ? FEED_DISABLED : FEED_STALE;
-}
-
-static bool
-health_enforced(int h)
-{
-	return h == FEED_OK || h == FEED_EXPIRED || h == FEED_STALE;
-}
-
 /* --- ownership of the state directory ---------------------------------- */
 
 static uid_t chown_uid;
@@ -253,7 +226,7 @@ install_locked(struct feeds *fs, unsigned idx, struct trust_candidate *cand,
 	/* the candidate keeps pointing at the list until it is committed
 	 * (trust_commit reads it); ownership passes to the feed after that */
 	f->list = cand->list;
-	f->health = health_of(f->fc, f->list, now);
+	f->health = feed_health(f->fc, f->list, now);
 	if (publish_locked(fs, &e) == -1) {
 		f->list = old;
 		f->health = old_health;
@@ -308,12 +281,12 @@ offer_locked(struct feeds *fs, unsigned idx, const uint8_t *buf, size_t len,
 		v = install_locked(fs, idx, &cand, now, msg, msglen);
 		break;
 	case TRUST_HELD:
+		/* the reason says how to confirm it */
 		if (trust_commit(f->tf, &cand, now, &e) == -1)
 			snprintf(msg, msglen, "held, but not recorded: %s", e.msg);
 		else
-			snprintf(msg, msglen, "%s; run `veto list confirm -c %s "
-			    "%s' to install it", cand.reason, fs->conf->path,
-			    cand.list ? cand.list->serial : "SERIAL");
+			snprintf(msg, msglen, "%s (configuration %s)", cand.reason,
+			    fs->conf->path);
 		log_warnx("feed %s: list HELD, not enforced: %s; the last good "
 		    "list stays in force", f->fc->name, msg);
 		break;
@@ -356,47 +329,31 @@ feeds_offer(struct feeds *fs, unsigned idx, const uint8_t *buf, size_t len,
 	return v;
 }
 
+/* A held list, confirmed: its bytes go through the same pipeline as any
+ * offer (publish, then commit), with the change guardrail waived. */
 static enum trust_verdict
 confirm_one(struct feeds *fs, unsigned idx, const char *serial, time_t now,
     char *msg, size_t msglen)
 {
 	struct feed_rt *f = &fs->f[idx];
-	struct trust_candidate cand;
+	char path[4096], sigpath[4096 + 8];
+	uint8_t *buf = NULL, *sig = NULL;
+	size_t len, siglen;
 	enum trust_verdict v;
 	struct verr e;
 
-	if (trust_lock(f->tf, true, &e) == -1) {
-		snprintf(msg, msglen, "cannot lock the feed state: %s", e.msg);
+	snprintf(path, sizeof(path), "%s/held/%s.json", trust_dir(f->tf), serial);
+	snprintf(sigpath, sizeof(sigpath), "%s.minisig", path);
+	if (file_read(path, f->fc->max_bytes, &buf, &len, &e) == -1 ||
+	    file_read(sigpath, SIG_FILE_MAX, &sig, &siglen, &e) == -1) {
+		snprintf(msg, msglen, "held list %s: %s", serial, e.msg);
+		free(buf);
 		return TRUST_REFUSED;
 	}
-	/* trust_confirm() evaluates and records in one step; the list is
-	 * published right after (a failure to publish is logged loudly). */
-	if (trust_confirm(f->tf, serial, now, &cand, &e) == -1) {
-		snprintf(msg, msglen, "%s", e.msg);
-		trust_unlock(f->tf);
-		return TRUST_REFUSED;
-	}
-	v = cand.verdict;
-	if ((v == TRUST_INSTALL || v == TRUST_EXPIRED) && cand.list != NULL) {
-		struct list *old = f->list;
-		f->list = cand.list;
-		cand.list = NULL;
-		f->health = health_of(f->fc, f->list, now);
-		if (publish_locked(fs, &e) == -1) {
-			log_warnx("feed %s: confirmed list %s recorded but not "
-			    "enforced: %s", f->fc->name, serial, e.msg);
-			list_unref(f->list);
-			f->list = old;
-		} else {
-			list_unref(old);
-			f->installed = now;
-			log_in_force(f, "confirmed and installed");
-		}
-	}
-	snprintf(msg, msglen, "%s: %s", trust_verdict_name(v), cand.reason);
-	trust_candidate_free(&cand);
-	trust_unlock(f->tf);
-	note(f, now, "%s", msg);
+	v = offer_locked(fs, idx, buf, len, sig, siglen, now, TRUST_CONFIRMED,
+	    msg, msglen);
+	free(buf);
+	free(sig);
 	return v;
 }
 
@@ -498,7 +455,7 @@ feeds_load(struct feeds *fs, time_t now)
 			note(f, now, "state refused: %s", e.msg);
 		}
 		f->list = l;
-		f->health = health_of(f->fc, l, now);
+		f->health = feed_health(f->fc, l, now);
 		if (l != NULL) {
 			fs->dirty = true;
 			f->installed = trust_state(f->tf)->installed;
@@ -511,7 +468,7 @@ feeds_load(struct feeds *fs, time_t now)
 			offer_file_locked(fs, i, now);
 	for (unsigned i = 0; i < fs->n; i++) {
 		struct feed_rt *f = &fs->f[i];
-		if (health_enforced(f->health))
+		if (feed_health_enforced(f->health))
 			n++;
 		else
 			log_warnx("feed %s: no list in force (%s): this feed "
@@ -569,10 +526,10 @@ feeds_tick(struct feeds *fs, time_t now)
 			offer_file_locked(fs, i, now);
 	for (unsigned i = 0; i < fs->n; i++) {
 		struct feed_rt *f = &fs->f[i];
-		int h = health_of(f->fc, f->list, now);
+		int h = feed_health(f->fc, f->list, now);
 		if (h == f->health)
 			continue;
-		if (health_enforced(h) != health_enforced(f->health))
+		if (feed_health_enforced(h) != feed_health_enforced(f->health))
 			republish = true;
 		int from = f->health;
 		f->health = h;
@@ -607,7 +564,7 @@ feeds_status(struct feeds *fs, unsigned idx, struct feed_status *out)
 	out->name = f->fc->name;
 	out->feed = f->fc->feed;
 	out->health = f->health;
-	out->enforced = health_enforced(f->health);
+	out->enforced = feed_health_enforced(f->health);
 	if (f->list != NULL) {
 		str_copy(out->serial, f->list->serial, sizeof(out->serial));
 		out->issued = f->list->issued;
@@ -637,7 +594,7 @@ feeds_unprotected(struct feeds *fs)
 
 	pthread_mutex_lock(&fs->mtx);
 	for (unsigned i = 0; i < fs->n; i++)
-		if (health_enforced(fs->f[i].health))
+		if (feed_health_enforced(fs->f[i].health))
 			none = false;
 	pthread_mutex_unlock(&fs->mtx);
 	return none;

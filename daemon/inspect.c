@@ -112,6 +112,19 @@ inspect_ctx_new(const struct conf *c, struct stats_thread *st, bool want_names,
 	return ctx;
 }
 
+bool
+inspect_port_queued(const struct inspect_ctx *ctx, uint8_t l4proto,
+    uint16_t dport)
+{
+	if (dport == 53)
+		return true;
+	if (l4proto == IPPROTO_TCP)
+		return port_in(ctx->http_ports, ctx->nhttp, dport) ||
+		    port_in(ctx->tls_ports, ctx->ntls, dport);
+	return l4proto == IPPROTO_UDP &&
+	    port_in(ctx->quic_ports, ctx->nquic, dport);
+}
+
 void
 inspect_ctx_free(struct inspect_ctx *ctx)
 {

@@ -8,23 +8,10 @@
 #include "sig.h"
 #include "trust.h"
 
-static int
-health_of(const struct feed_conf *fc, const struct list *l, time_t now)
-{
-	if (l == NULL)
-		return FEED_NONE;
-	if (now < l->expires)
-		return FEED_OK;
-	if (fc == NULL || (uint64_t)(now - l->expires) < fc->grace)
-		return FEED_EXPIRED;
-	return fc->on_expired == ON_EXPIRED_DISABLE ? FEED_DISABLED : FEED_STALE;
-}
-
 bool
 listset_enforced(const struct listset_feed *f)
 {
-	return f->list != NULL && (f->health == FEED_OK ||
-	    f->health == FEED_EXPIRED || f->health == FEED_STALE);
+	return f->list != NULL && feed_health_enforced(f->health);
 }
 
 /* Offer a feed's list_file to the trust pipeline, read-only. */
@@ -93,7 +80,7 @@ load_feed(struct listset *ls, unsigned i, const struct guard *g, time_t now,
 	if (fc->file != NULL)
 		offer_file(lf, tf, fc, now);
 	trust_close(tf);
-	lf->health = health_of(fc, lf->list, now);
+	lf->health = feed_health(fc, lf->list, now);
 	return 0;
 }
 
@@ -191,7 +178,7 @@ listset_from_files(struct listset *ls, char *const *paths, unsigned n,
 			listset_free(ls);
 			return -1;
 		}
-		ls->feeds[i].health = health_of(fc, ls->feeds[i].list, now);
+		ls->feeds[i].health = feed_health(fc, ls->feeds[i].list, now);
 	}
 	return 0;
 }

@@ -158,11 +158,37 @@ policy_publish(struct policy *p)
 	return old;
 }
 
+int
+feed_health(const struct feed_conf *fc, const struct list *l, time_t now)
+{
+	if (l == NULL)
+		return FEED_NONE;
+	if (now < l->expires)
+		return FEED_OK;
+	if (fc == NULL || (uint64_t)(now - l->expires) < fc->grace)
+		return FEED_EXPIRED;
+	return fc->on_expired == ON_EXPIRED_DISABLE ? FEED_DISABLED : FEED_STALE;
+}
+
+bool
+feed_health_enforced(int health)
+{
+	return health == FEED_OK || health == FEED_EXPIRED || health == FEED_STALE;
+}
+
+const char *
+feed_health_name(int health)
+{
+	static const char *const names[] = {"none", "ok", "expired", "stale",
+	    "disabled"};
+
+	return (unsigned)health < ARRAY_LEN(names) ? names[health] : "?";
+}
+
 static bool
 feed_enforced(const struct list *l, int health)
 {
-	return l != NULL && (health == FEED_OK || health == FEED_EXPIRED ||
-	    health == FEED_STALE);
+	return l != NULL && feed_health_enforced(health);
 }
 
 static void

@@ -49,8 +49,6 @@ struct replay {
 	uint64_t now_ms, last_tick, last_sweep;
 	bool started;
 	uint64_t cap;
-	uint16_t http[CONF_MAX_PORTS], tls[CONF_MAX_PORTS], quic[CONF_MAX_PORTS];
-	unsigned nhttp, ntls, nquic;
 };
 
 struct replay *
@@ -72,12 +70,6 @@ replay_new(const struct policy *pol, struct verr *e)
 	r->ct_slots = CT_MIN_SLOTS;
 	r->ct = xcalloc(r->ct_slots, sizeof(*r->ct));
 	r->cap = c->connbytes_cap;
-	memcpy(r->http, c->http_ports, sizeof(r->http));
-	memcpy(r->tls, c->tls_ports, sizeof(r->tls));
-	memcpy(r->quic, c->quic_ports, sizeof(r->quic));
-	r->nhttp = c->nhttp_ports;
-	r->ntls = c->ntls_ports;
-	r->nquic = c->nquic_ports;
 	return r;
 }
 
@@ -326,28 +318,13 @@ ct_find(struct replay *r, const struct pkt *p, uint8_t *side)
 
 /* --- the kernel's rules ------------------------------------------------ */
 
-static bool
-port_in(const uint16_t *ports, unsigned n, uint16_t port)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (ports[i] == port)
-			return true;
-	return false;
-}
-
 /* Would a packet to this port be queued at all (port 53, or a port of
  * the rule set)? *capped: the connbytes cap applies. */
 static bool
 queued_port(const struct replay *r, uint8_t proto, uint16_t port, bool *capped)
 {
-	*capped = false;
-	if (port == 53)
-		return true;
-	*capped = true;
-	if (proto == IPPROTO_TCP)
-		return port_in(r->http, r->nhttp, port) ||
-		    port_in(r->tls, r->ntls, port);
-	return port_in(r->quic, r->nquic, port);
+	*capped = port != 53;
+	return inspect_port_queued(r->ctx, proto, port);
 }
 
 /* A new connection seen from the middle: the side that sends from a

@@ -104,6 +104,5 @@ int feeds_note_fetch(struct feeds *fs, unsigned idx, const char *etag,
 /* True when no feed has entries in force. */
 bool feeds_unprotected(struct feeds *fs);
 
-const char *feed_health_name(int health);
 
 #endif

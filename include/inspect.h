@@ -91,6 +91,11 @@ void inspect(struct inspect_ctx *ctx, const struct policy *pol,
     const uint8_t *pkt, size_t len, const struct inspect_meta *m,
     struct inspect_result *r);
 
+/* Does the rule set queue packets to this port (53, or the configured
+ * http, tls and quic ports)? For `veto replay`'s kernel emulation. */
+bool inspect_port_queued(const struct inspect_ctx *ctx, uint8_t l4proto,
+    uint16_t dport);
+
 /* Expire idle flows (call every second or so from the packet thread). */
 void inspect_tick(struct inspect_ctx *ctx, uint64_t now_ms);
 

@@ -44,6 +44,14 @@ enum feed_health {
 	FEED_DISABLED,	/* past expires + grace, on_expired = disable */
 };
 
+/* A feed's health from its list's expiry, list_grace and on_expired (one
+ * rule for vetod and the tools); a list with no conf (fc NULL) is never
+ * past its grace. */
+int feed_health(const struct feed_conf *fc, const struct list *l, time_t now);
+/* OK, EXPIRED and STALE lists are in force. */
+bool feed_health_enforced(int health);
+const char *feed_health_name(int health);
+
 struct policy_feed {
 	const struct feed_conf *fc;	/* into policy->conf */
 	struct list *list;		/* metadata; NULL if none */
