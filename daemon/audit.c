@@ -456,23 +456,26 @@ struct runner {
 	unsigned nc, active;
 	struct quic_ctx *qc;
 	uint64_t now;
-	unsigned port_next;	/* UDP probes: source ports in turn */
+	unsigned port_next[AP_COUNT];	/* source ports in turn, per protocol */
 };
 
-/* UDP probes take source ports in turn, not the kernel's random choice: a
- * UDP flow that reuses a recent 5-tuple is still the old flow to the
- * filter's conntrack, with the old flow's decision (a filter remembers
- * decisions per flow), so two probes must never share one within a run. */
+/* Probes take source ports in turn, one sequence per protocol (the
+ * destination port differs between them), not the kernel's random choice:
+ * a flow that reuses a recent 5-tuple may still be the old flow to the
+ * filter's conntrack (UDP always; TCP when a closed connection is
+ * reopened), with the old flow's decision (a filter remembers decisions
+ * per flow), so two probes must never share one within a run. */
 #define PROBE_PORT_LO 20000u
 #define PROBE_PORT_N 40000u
 
 static void
-bind_next_port(struct runner *r, int fd, int family)
+bind_next_port(struct runner *r, int fd, int family, unsigned proto)
 {
 	for (unsigned tries = 0; tries < 64; tries++) {
 		struct sockaddr_storage ss;
 		socklen_t sl;
-		uint16_t port = (uint16_t)(PROBE_PORT_LO + r->port_next++ % PROBE_PORT_N);
+		uint16_t port = (uint16_t)(PROBE_PORT_LO +
+		    r->port_next[proto % AP_COUNT]++ % PROBE_PORT_N);
 
 		memset(&ss, 0, sizeof(ss));
 		if (family == AF_INET) {
@@ -637,8 +640,7 @@ start(struct runner *r, struct conn *c, struct audit_probe *p)
 		finish(r, c, AO_UNREACHABLE, "socket: %s", strerror(errno));
 		return;
 	}
-	if (is_udp(p))
-		bind_next_port(r, c->fd, ss.ss_family);
+	bind_next_port(r, c->fd, ss.ss_family, p->proto);
 	c->deadline = r->now + r->a->o.timeout_ms;
 	watch(r, c, EPOLLOUT, EPOLL_CTL_ADD);
 	rc = connect(c->fd, (struct sockaddr *)&ss, sl);
@@ -867,12 +869,13 @@ run_phase(struct runner *r, bool controls, uint64_t end)
 int
 audit_run(struct audit *a, struct verr *e)
 {
-	struct runner r = {a, -1, NULL, 0, 0, NULL, 0, 0};
+	struct runner r = {a, -1, NULL, 0, 0, NULL, 0, {0}};
 
 	/* start somewhere else each run (a run's flows outlive it in the
 	 * filter's conntrack for a while) */
-	if (RAND_bytes((unsigned char *)&r.port_next, sizeof(r.port_next)) != 1)
-		r.port_next = (unsigned)now_mono_ns();
+	if (RAND_bytes((unsigned char *)r.port_next, sizeof(r.port_next)) != 1)
+		for (unsigned i = 0; i < AP_COUNT; i++)
+			r.port_next[i] = (unsigned)now_mono_ns() + i * 7919u;
 	uint64_t t0 = now_mono_ms(), end = t0 + a->o.deadline_ms;
 
 	r.nc = a->o.parallel ? a->o.parallel : 1;
