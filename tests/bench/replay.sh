@@ -106,7 +106,14 @@ control_socket = $TMP/acontrol.sock
 metrics_listen =
 EOC
 vetod_start "$TMP/audit.conf" || { not_ok "vetod with the audit list"; done_testing; }
+# Between runs the filter's conntrack still holds the previous run's flows
+# (2 minutes for UDP and closed TCP), with their decisions: a probe reusing
+# one of those 5-tuples would get the old decision. The audit takes its
+# source ports in turn within a run; between runs we wait.
+first=1
 for par in 32 100; do
+	[ $first = 1 ] || sleep 125
+	first=0
 	t0=$(date +%s%N)
 	on_client "$VETO" audit -c "$TMP/audit.conf" --resolver "$S4" --target "$S4" \
 	    --control allowed.example --all --timeout 1 --parallel $par >"$TMP/audit.txt" 2>&1
@@ -115,9 +122,6 @@ for par in 32 100; do
 	diag "audit --all, $ENTRIES entries, --timeout 1 --parallel $par: $ms ms, exit $rc: $(grep '^result:' "$TMP/audit.txt")"
 	diag "$(sed -n '/^failures:/,/^$/p' "$TMP/audit.txt" | head -n 5)"
 done
-on_client "$VETO" audit -c "$TMP/audit.conf" --resolver "$S4" --target "$S4" \
-    --control allowed.example --all --timeout 1 --parallel 100 --no-overblock >"$TMP/audit2.txt" 2>&1
-diag "audit --all --no-overblock: $(grep '^result:' "$TMP/audit2.txt")"
 vetod_stop
 ok "figures printed"
 done_testing
