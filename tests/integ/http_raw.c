@@ -94,7 +94,7 @@ main(int argc, char **argv)
 			break;
 		len += (size_t)r;
 	}
-	fd = connect_to(argv[1], atoi(argv[2]));
+	fd = connect_to(argv[1], (int)strtol(argv[2], NULL, 10));
 	if (fd == -1) {
 		perror("connect");
 		return 2;

@@ -236,7 +236,7 @@ send_pieces(int argc, char **argv)
 	if (reclen > 0)
 		reframe(reclen);
 	signal(SIGPIPE, SIG_IGN);
-	fd = connect_to(argv[0], atoi(argv[1]));
+	fd = connect_to(argv[0], (int)strtol(argv[1], NULL, 10));
 	for (i = 3; i <= argc; i++) {
 		size_t cut = i < argc ? strtoul(argv[i], NULL, 10) : hello_len;
 		if (cut > hello_len)
@@ -263,7 +263,7 @@ int
 main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "grab") == 0)
-		return grab(atoi(argv[2]), argv[3]);
+		return grab((int)strtol(argv[2], NULL, 10), argv[3]);
 	if (argc == 3 && strcmp(argv[1], "sni") == 0) {
 		load(argv[2]);
 		return sni();
