@@ -129,7 +129,6 @@ int
 daemon_start(struct daemon *d, struct verr *e)
 {
 	d->started = time(NULL);
-	d->last_summary = d->started;
 	pthread_mutex_init(&d->mtx, NULL);
 	pthread_mutex_init(&d->jobs_mtx, NULL);
 	if (open_feeds(d, e) == -1)

@@ -94,8 +94,6 @@ policy_get(void)
 static void
 policy_free(struct policy *p)
 {
-	if (p->on_free != NULL)
-		p->on_free(p);
 	matcher_free(p->matcher);
 	for (unsigned i = 0; i < p->nfeeds; i++) {
 		list_unref(p->feeds[i].list);

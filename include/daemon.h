@@ -59,7 +59,6 @@ struct daemon {
 	struct pollfd pfds[DAEMON_MAX_PFDS];
 	nfds_t npfds;
 	time_t started;
-	time_t last_summary;
 	time_t last_unprotected_warning;
 	struct stop_server *stop;	/* the stop page */
 	struct metrics *metrics;	/* Prometheus page */

@@ -69,9 +69,6 @@ struct policy {
 	uint32_t mark_allow, mark_block, mark_pass;	/* from conf */
 	time_t built;
 	atomic_int refs;
-	/* Called once when the snapshot is freed, before its parts are. */
-	void (*on_free)(struct policy *);
-	void *owner;			/* for on_free */
 };
 
 /* Build a snapshot from a configuration and one list (or NULL) per feed
