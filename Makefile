@@ -150,7 +150,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/veto $(DESTDIR)/etc/veto
 	install -m 0755 $(BUILD)/veto $(DESTDIR)$(PREFIX)/bin/veto
 	$(if $(wildcard $(BUILD)/vetod),install -m 0755 $(BUILD)/vetod $(DESTDIR)$(PREFIX)/sbin/vetod)
-	install -m 0644 conf/*.html $(DESTDIR)$(PREFIX)/share/veto/ 2>/dev/null || true
+	install -m 0644 conf/stoppage.html conf/veto.nft conf/vetod.service \
+		conf/veto.conf $(DESTDIR)$(PREFIX)/share/veto/
 	test -e $(DESTDIR)/etc/veto/veto.conf || \
 		install -m 0640 conf/veto.conf $(DESTDIR)/etc/veto/veto.conf
 
