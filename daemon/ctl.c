@@ -304,7 +304,7 @@ struct ctl {
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;
-	int read_ms, job_ms;
+	_Atomic int read_ms, job_ms;	/* ctl_set_timeouts() may race the thread */
 	pthread_mutex_t mtx;		/* jobs' fields, njobs */
 	unsigned njobs;			/* handed to the daemon, not done */
 	struct client clients[CTL_MAX_CLIENTS];
