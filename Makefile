@@ -20,8 +20,11 @@ FUZZ_SECONDS ?= 60
 
 PKGS := libnetfilter_queue libmnl libcurl libcjson libcrypto libidn2 libpsl \
 	libmicrohttpd libpcap
+# Read once, when make reads this file. Targets that install packages first
+# (test, demo, ...) run `deps`, then a fresh $(MAKE), which reads them anew.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_MISSING := $(shell pkg-config --exists $(PKGS) 2>/dev/null || echo yes)
 
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wvla \
@@ -62,7 +65,14 @@ HELPER_SRCS := $(wildcard tests/integ/*.c) $(wildcard tests/bench/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/%.c=$(BUILD)/tests/%)
 LIB := $(BUILD)/libveto.a
 
-all: $(BUILD)/veto $(if $(wildcard daemon/main.c),$(BUILD)/vetod)
+all: build-deps $(BUILD)/veto $(if $(wildcard daemon/main.c),$(BUILD)/vetod)
+
+# Plain `make` on a machine without the -dev packages: one line that says
+# which command installs them, instead of a compiler error.
+build-deps:
+ifeq ($(PKG_MISSING),yes)
+	@echo "veto: build packages missing: run 'tests/deps.sh build' as root (or: make deps)" >&2; exit 1
+endif
 
 $(BUILD)/daemon/stoppage_builtin.o: conf/stoppage.html
 $(BUILD)/%.o: %.c $(wildcard include/*.h)
@@ -100,13 +110,20 @@ tests-build: all $(UNIT_BINS) $(HELPER_BINS)
 deps:
 	@tests/deps.sh
 
-unit: deps tests-build
+# Each target below installs what is missing first, then builds in a new
+# $(MAKE) so the pkg-config flags are read after the install.
+SUBMAKE = $(MAKE) --no-print-directory WERROR=$(WERROR) SANITIZER=$(SANITIZER)
+
+unit: deps
+	@$(SUBMAKE) tests-build
 	@tests/run.sh --build $(BUILD) --unit
 
-integ: deps tests-build
+integ: deps
+	@$(SUBMAKE) tests-build
 	@tests/run.sh --build $(BUILD) --integ
 
-test: deps tests-build
+test: deps
+	@$(SUBMAKE) tests-build
 	@tests/run.sh --build $(BUILD) --unit --integ
 
 # libFuzzer targets: clang; each harness #includes the file under test (for
@@ -133,16 +150,22 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
 
 fuzz-build: $(FUZZ_BINS)
 
-fuzz: deps fuzz-build
+fuzz: deps
+	@$(SUBMAKE) fuzz-build
 	@tests/fuzz/run.sh --seconds $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-fuzz-replay: deps fuzz-build
+fuzz-replay: deps
+	@$(SUBMAKE) fuzz-build
 	@tests/fuzz/run.sh --replay $(FUZZ_BINS)
 
-bench: deps all $(HELPER_BINS)
+bench: deps
+	@$(SUBMAKE) all bench-build
 	@tests/bench/run.sh --build $(BUILD)
 
-demo: deps all
+bench-build: $(HELPER_BINS)
+
+demo: deps
+	@$(SUBMAKE) all
 	@tests/integ/demo.sh --build $(BUILD)
 
 install: all
@@ -158,6 +181,6 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all deps unit integ test tests-build fuzz fuzz-build fuzz-replay \
+.PHONY: all build-deps bench-build deps unit integ test tests-build fuzz fuzz-build fuzz-replay \
 	bench demo install clean
 .SECONDARY:

@@ -18,7 +18,7 @@
 #include <time.h>
 
 #include "cmd.h"
-#include <cJSON.h>
+#include <cjson/cJSON.h>
 
 #include "conf.h"
 #include "ctl.h"
