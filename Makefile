@@ -55,7 +55,7 @@ else
 Q := @
 endif
 
-LIB_SRCS := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+LIB_SRCS := $(filter-out daemon/vetod/main.c,$(wildcard daemon/*/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 TOOL_SRCS := $(wildcard tools/*.c)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/%.o)
@@ -65,7 +65,7 @@ HELPER_SRCS := $(wildcard tests/integ/*.c) $(wildcard tests/bench/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/%.c=$(BUILD)/tests/%)
 LIB := $(BUILD)/libveto.a
 
-all: build-deps $(BUILD)/veto $(if $(wildcard daemon/main.c),$(BUILD)/vetod)
+all: build-deps $(BUILD)/veto $(BUILD)/vetod
 
 # Plain `make` on a machine without the -dev packages: one line that says
 # which command installs them, instead of a compiler error.
@@ -74,8 +74,8 @@ ifeq ($(PKG_MISSING),yes)
 	@echo "veto: build packages missing: run 'tests/deps.sh build' as root (or: make deps)" >&2; exit 1
 endif
 
-$(BUILD)/daemon/stoppage_builtin.o: conf/stoppage.html
-$(BUILD)/%.o: %.c $(wildcard include/*.h)
+$(BUILD)/daemon/serve/stoppage_builtin.o: conf/stoppage.html
+$(BUILD)/%.o: %.c $(wildcard include/*/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -88,7 +88,7 @@ $(BUILD)/veto: $(TOOL_OBJS) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(LIB) $(LDLIBS)
 
-$(BUILD)/vetod: $(BUILD)/daemon/main.o $(LIB)
+$(BUILD)/vetod: $(BUILD)/daemon/vetod/main.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
@@ -136,7 +136,7 @@ FUZZ_SAN := address,undefined
 FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -Iinclude -Idaemon -D_GNU_SOURCE \
 	-DFUZZING -std=c11 -pthread $(PKG_CFLAGS)
 
-build/fuzz/%.o: %.c $(wildcard include/*.h)
+build/fuzz/%.o: %.c $(wildcard include/*/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC(fuzz) $<")
 	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
@@ -172,7 +172,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
 		$(DESTDIR)$(PREFIX)/share/veto $(DESTDIR)/etc/veto
 	install -m 0755 $(BUILD)/veto $(DESTDIR)$(PREFIX)/bin/veto
-	$(if $(wildcard $(BUILD)/vetod),install -m 0755 $(BUILD)/vetod $(DESTDIR)$(PREFIX)/sbin/vetod)
+	install -m 0755 $(BUILD)/vetod $(DESTDIR)$(PREFIX)/sbin/vetod
 	install -m 0644 conf/stoppage.html conf/veto.nft conf/vetod.service \
 		conf/veto.conf $(DESTDIR)$(PREFIX)/share/veto/
 	test -e $(DESTDIR)/etc/veto/veto.conf || \

@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "list.h"
-#include "veto.h"
+#include "policy/list.h"
+#include "core/veto.h"
 
 /* Subcommands whose file has not landed yet are weak: listed, but they say
  * so when called instead of failing the link. */

@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "flow.h"
-#include "http.h"
-#include "util.h"
+#include "engine/flow.h"
+#include "engine/http.h"
+#include "core/util.h"
 
 #define MAX_FLOWS 65536
 #define FLOW_CAP 16384

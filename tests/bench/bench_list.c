@@ -22,10 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "guard.h"
-#include "list.h"
-#include "sig.h"
-#include "util.h"
+#include "trust/guard.h"
+#include "policy/list.h"
+#include "trust/sig.h"
+#include "core/util.h"
 
 /* CPU seconds of this process: the machine is shared, so wall-clock
  * times depend on the neighbours; CPU time much less. */

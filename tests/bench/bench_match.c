@@ -38,13 +38,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "list.h"
-#include "match.h"
-#include "util.h"
+#include "policy/list.h"
+#include "policy/match.h"
+#include "core/util.h"
 
 #if __has_include("sig.h")
 #define HAVE_LIST_PARSE 1	/* list.c and sig.c have landed */
-#include "sig.h"
+#include "trust/sig.h"
 #else
 #define HAVE_LIST_PARSE 0
 #endif

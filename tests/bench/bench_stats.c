@@ -32,9 +32,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "match.h"
-#include "stats.h"
-#include "util.h"
+#include "policy/match.h"
+#include "engine/stats.h"
+#include "core/util.h"
 
 #define TABLE_BITS 23
 #define KEYS (1u << 22)

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "quic.h"
-#include "tls.h"
-#include "util.h"
+#include "engine/quic.h"
+#include "engine/tls.h"
+#include "core/util.h"
 
 #define FILE_MAX 65536
 #define RUN_NS 300000000ull	/* about 0.3 s per figure */

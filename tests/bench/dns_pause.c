@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "core/util.h"
 
 #define MAX_NAMES 8
 #define MAX_SAMPLES 2000000

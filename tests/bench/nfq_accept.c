@@ -30,7 +30,7 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
-#include "util.h"
+#include "core/util.h"
 
 #define BATCH 32
 #define SLOT (65536 + 4096)

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay.h"
-#include "util.h"
+#include "audit/replay.h"
+#include "core/util.h"
 
 static const uint8_t C4[4] = {198, 51, 100, 2};
 static const uint8_t C6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0,

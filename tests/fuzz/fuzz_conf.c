@@ -2,7 +2,7 @@
  * fuzz_conf.c - veto.conf parsing and validation from bytes (conf_parse),
  * and printing whatever it accepts.
  */
-#include "../../daemon/conf.c"
+#include "../../daemon/core/conf.c"
 
 #include <stdint.h>
 

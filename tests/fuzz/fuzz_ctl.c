@@ -2,11 +2,11 @@
  * never crash, never read past the input, and a request it accepts is
  * well formed (known command, feed names and serials of the allowed
  * characters) and parses again to the same thing when printed back. */
-#include "../../daemon/ctl.c"
+#include "../../daemon/serve/ctl.c"
 
 #include <assert.h>
 
-#include "match.h"
+#include "policy/match.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

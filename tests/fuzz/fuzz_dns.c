@@ -6,7 +6,7 @@
  * and, with its QR bit cleared, parse back as the same question with the
  * same EDNS presence.
  */
-#include "../../daemon/dns.c"
+#include "../../daemon/engine/dns.c"
 
 static const uint8_t stop4[4] = { 192, 0, 2, 1 };
 static const uint8_t stop6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,

@@ -4,7 +4,7 @@
  * printable ASCII that fits the state file's fields; a Retry-After is -1
  * or a number of seconds within range. Input: header lines separated by
  * LF (each handed to the callback as curl does, CRLF included). */
-#include "../../daemon/fetch.c"
+#include "../../daemon/trust/fetch.c"
 
 #include <assert.h>
 

@@ -11,7 +11,7 @@
 #include <assert.h>
 #include <stdlib.h>
 
-#include "../../daemon/flow.c"
+#include "../../daemon/engine/flow.c"
 
 #define NFLOWS 8
 #define CAP 600

@@ -7,7 +7,7 @@
 #include <assert.h>
 #include <stdlib.h>
 
-#include "../../daemon/http.c"
+#include "../../daemon/engine/http.c"
 
 static void
 inside(struct http_str s, const uint8_t *b, size_t len)

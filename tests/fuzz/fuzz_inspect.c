@@ -4,7 +4,7 @@
  * carry over between packets), with a policy holding every kind of entry.
  * Nothing may crash, leak or read out of bounds, and every forged packet
  * must parse as a packet. */
-#include "../../daemon/inspect.c"
+#include "../../daemon/engine/inspect.c"
 
 #include <assert.h>
 

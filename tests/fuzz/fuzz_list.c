@@ -8,11 +8,11 @@
  * not), unless it nests near cJSON's depth limit, which the scanner
  * counts per entry.
  */
-#include "../../daemon/list.c"
+#include "../../daemon/policy/list.c"
 
 #include <stdint.h>
 
-#include "guard.h"
+#include "trust/guard.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@
  * over-long name, url without a path) must be refused, nothing else. The
  * matcher rebuilt from itself (matcher_rebuild, every feed kept) must
  * answer the same. */
-#include "../../daemon/match.c"
+#include "../../daemon/policy/match.c"
 
 #include <assert.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* fuzz_norm.c - canonical names and URLs on arbitrary bytes: never crash,
  * and the canonical form is a fixed point (canonicalising it again gives the
  * same bytes). */
-#include "../../daemon/norm.c"
+#include "../../daemon/policy/norm.c"
 
 #include <assert.h>
 

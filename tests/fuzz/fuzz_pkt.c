@@ -4,9 +4,9 @@
  * FIN, both resets), and each forged packet must parse back with a valid
  * checksum and the expected payload.
  */
-#include "../../daemon/pkt.c"
+#include "../../daemon/engine/pkt.c"
 
-#include "respond.h"
+#include "engine/respond.h"
 
 static void
 check_forged(const uint8_t *out, int len, size_t payload_len)

@@ -6,7 +6,7 @@
  * reply must keep its promises (at most PROBE_ADDRS addresses, an EDE
  * text that is printable and terminated).
  */
-#include "../../daemon/probe.c"
+#include "../../daemon/audit/probe.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

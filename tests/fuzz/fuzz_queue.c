@@ -2,7 +2,7 @@
  * message (queue_parse_packet) and a /proc/net/netfilter/nfnetlink_queue
  * line. The kernel is their only real source, but neither may crash on
  * anything. */
-#include "../../daemon/queue.c"
+#include "../../daemon/kernel/queue.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

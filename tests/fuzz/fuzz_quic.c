@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../daemon/quic.c"
+#include "../../daemon/engine/quic.c"
 
 static struct quic_ctx *ctx;
 static EVP_CIPHER_CTX *enc;

@@ -7,9 +7,9 @@
  * The engine (a large reassembly table) is made once and kept across
  * inputs, as `veto replay` keeps it across a capture.
  */
-#include "../../daemon/replay.c"
+#include "../../daemon/audit/replay.c"
 
-#include "list.h"
+#include "policy/list.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
  *   2  two bytes of signature length, the signature file, then the message
  *   3  base64 text
  */
-#include "../../daemon/sig.c"
+#include "../../daemon/trust/sig.c"
 
 #include <stdint.h>
 

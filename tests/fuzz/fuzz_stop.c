@@ -12,7 +12,7 @@
  * page or the response (no '<', '>', '"' or '\'' from it); the response's
  * header block has exactly its fixed lines (no CR/LF injection) and its
  * Content-Length is the body; buffers are never overrun (ASan). */
-#include "../../daemon/stoppage.c"
+#include "../../daemon/serve/stoppage.c"
 
 #include <assert.h>
 

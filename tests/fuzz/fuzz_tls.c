@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../daemon/tls.c"
+#include "../../daemon/engine/tls.c"
 
 static uint8_t scratch[TLS_SCRATCH_MAX];
 static uint8_t small[300];

@@ -11,10 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl.h"
-#include "match.h"
-#include "policy.h"
-#include "stats.h"
+#include "serve/ctl.h"
+#include "policy/match.h"
+#include "policy/policy.h"
+#include "engine/stats.h"
 
 static const char *mode;
 static volatile sig_atomic_t quit;

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "inject.h"
-#include "priv.h"
+#include "kernel/inject.h"
+#include "kernel/priv.h"
 
 static uint32_t
 sum16(uint32_t sum, const uint8_t *p, size_t n)

@@ -17,9 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "guard.h"
-#include "trust.h"
+#include "core/conf.h"
+#include "trust/guard.h"
+#include "trust/trust.h"
 
 int
 main(int argc, char **argv)

@@ -28,8 +28,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "priv.h"
-#include "queue.h"
+#include "kernel/priv.h"
+#include "kernel/queue.h"
 
 enum action { A_ACCEPT, A_DROP, A_PASS, A_ALLOW, A_BLOCK };
 

@@ -17,15 +17,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "inspect.h"
-#include "list.h"
-#include "match.h"
-#include "norm.h"
-#include "policy.h"
-#include "stats.h"
-#include "stop.h"
-#include "stoppage.h"
+#include "core/conf.h"
+#include "engine/inspect.h"
+#include "policy/list.h"
+#include "policy/match.h"
+#include "policy/norm.h"
+#include "policy/policy.h"
+#include "engine/stats.h"
+#include "serve/stop.h"
+#include "serve/stoppage.h"
 
 static struct policy *
 load_policy(struct conf *c)

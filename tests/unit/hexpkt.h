@@ -8,7 +8,7 @@
 #define VETO_HEXPKT_H
 
 #include "unit.h"
-#include "util.h"
+#include "core/util.h"
 
 #define HEXPKT_MAX_LEN 4096
 #define HEXPKT_MAX 32

@@ -11,7 +11,7 @@
 
 #include <openssl/evp.h>
 
-#include "quic.h"
+#include "engine/quic.h"
 
 static struct quic_ctx *qc;
 

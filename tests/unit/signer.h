@@ -21,8 +21,8 @@
 
 #include <openssl/evp.h>
 
-#include "sig.h"
-#include "util.h"
+#include "trust/sig.h"
+#include "core/util.h"
 
 struct signer {
 	uint8_t id[8];

@@ -4,7 +4,7 @@
 
 #include <unistd.h>
 
-#include "conf.h"
+#include "core/conf.h"
 
 static char tmpl[] = "/tmp/veto-conf-XXXXXX";
 

@@ -16,9 +16,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "ctl.h"
-#include "match.h"
-#include "policy.h"
+#include "serve/ctl.h"
+#include "policy/match.h"
+#include "policy/policy.h"
 
 /* --- the parser */
 

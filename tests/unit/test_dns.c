@@ -11,11 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "dns.h"
+#include "engine/dns.h"
 #include "hexpkt.h"
-#include "pkt.h"
+#include "engine/pkt.h"
 #include "tcpdump_note.h"
-#include "util.h"
+#include "core/util.h"
 
 static struct hexpkt pk[HEXPKT_MAX];
 

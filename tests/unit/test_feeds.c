@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "feeds.h"
-#include "match.h"
-#include "policy.h"
+#include "vetod/feeds.h"
+#include "policy/match.h"
+#include "policy/policy.h"
 #include "signer.h"
 
 static char dir[64];

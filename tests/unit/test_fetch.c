@@ -26,10 +26,10 @@
 
 #include "unit.h"
 
-#include "feeds.h"
-#include "fetch.h"
-#include "fetcher.h"
-#include "sig.h"
+#include "vetod/feeds.h"
+#include "trust/fetch.h"
+#include "vetod/fetcher.h"
+#include "trust/sig.h"
 #include "signer.h"
 
 /* --- pure pieces ------------------------------------------------------- */

@@ -7,8 +7,8 @@
 
 #include <netinet/in.h>
 
-#include "flow.h"
-#include "util.h"
+#include "engine/flow.h"
+#include "core/util.h"
 
 static const uint8_t addr4_a[4] = { 198, 51, 100, 2 };
 static const uint8_t addr4_b[4] = { 203, 0, 113, 2 };

@@ -7,7 +7,7 @@
 #include <idn2.h>
 #include <libpsl.h>
 
-#include "guard.h"
+#include "trust/guard.h"
 
 static struct guard *
 guard_text(const char *text)

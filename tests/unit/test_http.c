@@ -4,8 +4,8 @@
  * every split point, pipelined requests. */
 #include "unit.h"
 
-#include "http.h"
-#include "util.h"
+#include "engine/http.h"
+#include "core/util.h"
 
 static bool
 str_is(struct http_str s, const char *want)

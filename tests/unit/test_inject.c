@@ -12,7 +12,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "inject.h"
+#include "kernel/inject.h"
 
 static uint32_t
 sum16(uint32_t sum, const uint8_t *p, size_t n)

@@ -10,13 +10,13 @@
 #include <unistd.h>
 #include <netinet/in.h>
 
-#include "dns.h"
-#include "inspect.h"
-#include "list.h"
-#include "pkt.h"
-#include "policy.h"
-#include "stats.h"
-#include "util.h"
+#include "engine/dns.h"
+#include "engine/inspect.h"
+#include "policy/list.h"
+#include "engine/pkt.h"
+#include "policy/policy.h"
+#include "engine/stats.h"
+#include "core/util.h"
 
 #include "quic_build.h"
 

@@ -8,7 +8,7 @@
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
 
-#include "list.h"
+#include "policy/list.h"
 
 static const struct list_limits lim = {1 << 30, 20000000};
 

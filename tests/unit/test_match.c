@@ -6,9 +6,9 @@
 
 #include <inttypes.h>
 
-#include "list.h"
-#include "match.h"
-#include "norm.h"
+#include "policy/list.h"
+#include "policy/match.h"
+#include "policy/norm.h"
 
 /* Lists built by hand, values already canonical. */
 

@@ -8,9 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "match.h"
-#include "metrics.h"
-#include "policy.h"
+#include "policy/match.h"
+#include "serve/metrics.h"
+#include "policy/policy.h"
 
 /* --- a tiny parser of the exposition format */
 

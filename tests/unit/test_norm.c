@@ -3,7 +3,7 @@
  * list entry written one way matches traffic written another way. */
 #include "unit.h"
 
-#include "norm.h"
+#include "policy/norm.h"
 
 struct name_case {
 	const char *in;

@@ -6,8 +6,8 @@
 #include <netinet/in.h>
 
 #include "hexpkt.h"
-#include "pkt.h"
-#include "util.h"
+#include "engine/pkt.h"
+#include "core/util.h"
 #include "tcpdump_note.h"
 
 static const char *const fixtures[] = {

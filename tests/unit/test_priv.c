@@ -13,7 +13,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
-#include "priv.h"
+#include "kernel/priv.h"
 
 /* Run fn in a child; return its exit status (0: all checks passed, else
  * the number of the failed check). */

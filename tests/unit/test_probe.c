@@ -6,13 +6,13 @@
 
 #include <arpa/inet.h>
 
-#include "dns.h"
-#include "http.h"
-#include "listset.h"
-#include "probe.h"
-#include "quic.h"
-#include "stoppage.h"
-#include "tls.h"
+#include "engine/dns.h"
+#include "engine/http.h"
+#include "trust/listset.h"
+#include "audit/probe.h"
+#include "engine/quic.h"
+#include "serve/stoppage.h"
+#include "engine/tls.h"
 
 #include "hexpkt.h"
 

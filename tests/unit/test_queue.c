@@ -12,7 +12,7 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
-#include "queue.h"
+#include "kernel/queue.h"
 
 /* An IPv4 UDP DNS query for a.example (dig, captured in the test topology). */
 static const uint8_t query[] = {

@@ -11,9 +11,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "quic.h"
-#include "tls.h"
-#include "util.h"
+#include "engine/quic.h"
+#include "engine/tls.h"
+#include "core/util.h"
 
 #include "quic_build.h"
 

@@ -14,10 +14,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "listset.h"
-#include "pkt.h"
-#include "probe.h"
-#include "replay.h"
+#include "trust/listset.h"
+#include "engine/pkt.h"
+#include "audit/probe.h"
+#include "audit/replay.h"
 
 #define MAXP 400
 #define PKTMAX 2048

@@ -10,9 +10,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "match.h"
-#include "policy.h"
-#include "report.h"
+#include "policy/match.h"
+#include "policy/policy.h"
+#include "serve/report.h"
 
 /* A fake matcher for stats_drain(): entry n is "e<n>" of feed 0, category
  * n % 2. Strong definitions: linking the real match.c too would fail

@@ -16,11 +16,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dns.h"
+#include "engine/dns.h"
 #include "hexpkt.h"
-#include "pkt.h"
-#include "respond.h"
-#include "util.h"
+#include "engine/pkt.h"
+#include "engine/respond.h"
+#include "core/util.h"
 
 static struct hexpkt pk[HEXPKT_MAX];
 static uint8_t out[2048];

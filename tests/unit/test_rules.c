@@ -5,8 +5,8 @@
 
 #include <unistd.h>
 
-#include "conf.h"
-#include "rules.h"
+#include "core/conf.h"
+#include "kernel/rules.h"
 
 static char out[65536];
 

@@ -2,7 +2,7 @@
  * minisign tool (tests/data/lists, see make.sh there). */
 #include "unit.h"
 
-#include "sig.h"
+#include "trust/sig.h"
 #include "signer.h"
 
 struct blob {

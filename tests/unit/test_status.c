@@ -6,10 +6,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "match.h"
-#include "policy.h"
-#include "status.h"
-#include "summary.h"
+#include "policy/match.h"
+#include "policy/policy.h"
+#include "serve/status.h"
+#include "serve/summary.h"
 
 static const time_t NOW = 1764583200;	/* 2025-12-01T10:00:00Z */
 

@@ -11,12 +11,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "list.h"
-#include "match.h"
-#include "policy.h"
-#include "stop.h"
-#include "stoppage.h"
+#include "core/conf.h"
+#include "policy/list.h"
+#include "policy/match.h"
+#include "policy/policy.h"
+#include "serve/stop.h"
+#include "serve/stoppage.h"
 
 /* A list in the demo list's shape, with hostile texts in a second feed. */
 static const char list_demo[] =

@@ -21,10 +21,10 @@
 
 #include "unit.h"
 
-#include "feeds.h"
-#include "list.h"
-#include "match.h"
-#include "policy.h"
+#include "vetod/feeds.h"
+#include "policy/list.h"
+#include "policy/match.h"
+#include "policy/policy.h"
 #include "signer.h"
 
 #define READERS 4

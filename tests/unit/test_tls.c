@@ -6,8 +6,8 @@
 
 #include <ctype.h>
 
-#include "tls.h"
-#include "util.h"
+#include "engine/tls.h"
+#include "core/util.h"
 
 #define FILE_MAX 65536
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "signer.h"
-#include "trust.h"
+#include "trust/trust.h"
 
 #define NOW 1800000000	/* 2027-01-15 */
 #define ISSUED "2027-01-01T00:00:00Z"

@@ -1,0 +1,886 @@
+/* inspect.c - one packet in, one decision out; see inspect.h. */
+#include <netinet/in.h>
+#include <stdalign.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/dns.h"
+#include "engine/flow.h"
+#include "engine/http.h"
+#include "engine/inspect.h"
+#include "engine/pkt.h"
+#include "engine/quic.h"
+#include "engine/respond.h"
+#include "serve/stoppage.h"
+#include "engine/tls.h"
+
+/* Biggest forged TCP payload: one segment under a 1280-byte IPv6 MTU. */
+#define OUT_PAYLOAD_MAX (1280 - RESPOND_HDR_MAX)
+#define PLAIN_MAX 65536
+#define MAX_FLOWS_CAP 262144
+
+/* What a flow is, as far as we know (struct fstate.kind). */
+enum fkind { FK_NEW, FK_HTTP, FK_TLS, FK_DNS, FK_QUIC, FK_OTHER };
+
+/* Per-flow state kept in flow_user(). */
+struct fstate {
+	uint8_t kind;		/* enum fkind */
+	uint8_t decided;	/* 0, IV_ALLOW_FLOW or IV_BLOCK_FLOW */
+	uint8_t url_host;	/* HTTP: every request is checked */
+	uint8_t in_chunked;	/* HTTP: walking a chunked body */
+	uint32_t requests;	/* HTTP requests decided on this flow */
+	union {
+		struct {
+			uint64_t skip_to;	/* next request's offset */
+			struct http_chunked chunk;
+		} http;
+		/* QUIC: the client's first DCID keys every later Initial
+		 * (even those sent to the server's chosen connection ID) */
+		struct quic_keys quic;
+	} u;
+};
+_Static_assert(sizeof(struct fstate) <= FLOW_USER_SIZE, "fstate too big");
+
+struct inspect_ctx {
+	struct stats_thread *st;
+	struct flow_table *flows;
+	struct quic_ctx *quic;
+	struct match_cache *mcache;	/* recent names: skewed traffic */
+	bool want_names;
+	uint16_t http_ports[CONF_MAX_PORTS], tls_ports[CONF_MAX_PORTS],
+	    quic_ports[CONF_MAX_PORTS];
+	unsigned nhttp, ntls, nquic;
+	uint8_t tls_scratch[TLS_SCRATCH_MAX];
+	uint8_t plain[PLAIN_MAX];
+	uint8_t payload[OUT_PAYLOAD_MAX];
+	alignas(8) uint8_t out[INSPECT_MAX_OUT][INSPECT_OUT_BYTES];
+};
+
+/* The state of one call, passed between the helpers below. */
+struct call {
+	struct inspect_ctx *ctx;
+	const struct policy *pol;
+	const struct pkt *p;
+	struct inspect_result *r;
+	uint64_t now;
+};
+
+static bool
+port_in(const uint16_t *ports, unsigned n, uint16_t port)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (ports[i] == port)
+			return true;
+	return false;
+}
+
+struct inspect_ctx *
+inspect_ctx_new(const struct conf *c, struct stats_thread *st, bool want_names,
+    struct verr *e)
+{
+	struct inspect_ctx *ctx = calloc(1, sizeof(*ctx));
+	size_t max_flows, mem;
+
+	if (ctx == NULL) {
+		verr_set(e, "inspect: out of memory");
+		return NULL;
+	}
+	ctx->st = st;
+	ctx->want_names = want_names;
+	/* reasm_memory is the cap for all packet threads together; one slot
+	 * per 2 KB of it, within sane bounds */
+	mem = c->reasm_memory / (c->queue_count ? c->queue_count : 1);
+	max_flows = MIN(MAX(mem / 2048, 1024), MAX_FLOWS_CAP);
+	ctx->flows = flow_table_new(max_flows, c->reasm_flow_bytes, mem);
+	ctx->quic = quic_ctx_new(e);
+	ctx->mcache = match_cache_new();
+	if (ctx->flows == NULL || ctx->quic == NULL || ctx->mcache == NULL) {
+		if (ctx->flows == NULL)
+			verr_set(e, "inspect: cannot allocate the reassembly "
+			    "table (%zu flows, %llu bytes)", max_flows,
+			    (unsigned long long)c->reasm_memory);
+		inspect_ctx_free(ctx);
+		return NULL;
+	}
+	memcpy(ctx->http_ports, c->http_ports, sizeof(ctx->http_ports));
+	memcpy(ctx->tls_ports, c->tls_ports, sizeof(ctx->tls_ports));
+	memcpy(ctx->quic_ports, c->quic_ports, sizeof(ctx->quic_ports));
+	ctx->nhttp = c->nhttp_ports;
+	ctx->ntls = c->ntls_ports;
+	ctx->nquic = c->nquic_ports;
+	return ctx;
+}
+
+bool
+inspect_port_queued(const struct inspect_ctx *ctx, uint8_t l4proto,
+    uint16_t dport)
+{
+	if (dport == 53)
+		return true;
+	if (l4proto == IPPROTO_TCP)
+		return port_in(ctx->http_ports, ctx->nhttp, dport) ||
+		    port_in(ctx->tls_ports, ctx->ntls, dport);
+	return l4proto == IPPROTO_UDP &&
+	    port_in(ctx->quic_ports, ctx->nquic, dport);
+}
+
+void
+inspect_ctx_free(struct inspect_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	flow_table_free(ctx->flows);
+	quic_ctx_free(ctx->quic);
+	match_cache_free(ctx->mcache);
+	free(ctx);
+}
+
+void
+inspect_tick(struct inspect_ctx *ctx, uint64_t now_ms)
+{
+	flow_expire(ctx->flows, now_ms);
+}
+
+const struct flow_stats *
+inspect_flow_stats(const struct inspect_ctx *ctx)
+{
+	return flow_table_stats(ctx->flows);
+}
+
+/* --- outcomes ------------------------------------------------------- */
+
+static void
+add_out(struct call *c, int len)
+{
+	struct inspect_result *r = c->r;
+
+	if (len <= 0 || r->nout == INSPECT_MAX_OUT)
+		return;
+	r->out[r->nout].data = c->ctx->out[r->nout];
+	r->out[r->nout].len = (size_t)len;
+	r->nout++;
+}
+
+static uint8_t *
+next_out(struct call *c)
+{
+	return c->r->nout < INSPECT_MAX_OUT ? c->ctx->out[c->r->nout] : NULL;
+}
+
+static void
+set_name(struct call *c, const char *a, size_t alen, const char *b, size_t blen)
+{
+	char *n = c->r->name;
+	size_t cap = sizeof(c->r->name);
+
+	if (!c->ctx->want_names)
+		return;
+	alen = MIN(alen, cap - 1);
+	memcpy(n, a, alen);
+	blen = MIN(blen, cap - 1 - alen);
+	if (blen > 0)
+		memcpy(n + alen, b, blen);
+	n[alen + blen] = '\0';
+}
+
+static bool
+monitor(const struct call *c)
+{
+	return c->pol->conf->mode == MODE_MONITOR;
+}
+
+/* Record a decision; returns true when a block is to be enforced. */
+static bool
+decide(struct call *c, enum veto_proto proto, enum veto_action act,
+    const struct match_result *m)
+{
+	struct stats_thread *st = c->ctx->st;
+	struct inspect_result *r = c->r;
+
+	r->decided = true;
+	r->proto = proto;
+	r->action = act;
+	STATS_INC(st->decision[proto][act]);
+	if (act != VACT_BLOCKED)
+		return false;
+	if (m != NULL) {
+		const struct policy_feed *pf = &c->pol->feeds[m->feed];
+		uint16_t sc = STATS_CAT_OTHER;
+		r->match = *m;
+		if (pf->statcat != NULL && pf->list != NULL &&
+		    m->cat < pf->list->ncats) {
+			sc = pf->statcat[m->cat];
+			if (pf->list->cats[m->cat].canary)
+				STATS_INC(st->detail[SD_CANARY_BLOCKED]);
+		}
+		STATS_INC(st->cat_blocked[sc][proto]);
+		stats_entry_blocked(st, c->pol->gen, m->entry, proto);
+	}
+	if (monitor(c)) {
+		r->monitor = true;
+		STATS_INC(st->detail[SD_MONITOR_WOULD_BLOCK]);
+		return false;
+	}
+	return true;
+}
+
+/* Canonicalise a name from traffic; a name that cannot be canonicalised is
+ * matched on its raw lowercase form and counted. */
+static size_t
+traffic_name(struct call *c, const char *in, size_t len,
+    char out[NORM_NAME_MAX + 1], bool *uncanonical)
+{
+	int n = norm_name(in, len, out);
+
+	*uncanonical = n < 0;
+	if (n >= 0)
+		return (size_t)n;
+	STATS_INC(c->ctx->st->detail[SD_NAME_UNCANONICAL]);
+	return norm_name_raw(in, len, out);
+}
+
+/* A name seen in DNS, SNI or QUIC: decide and record. Returns true when it
+ * is to be blocked (not in monitor mode). */
+static bool
+decide_name(struct call *c, enum veto_proto proto, const char *raw, size_t len,
+    struct match_result *m)
+{
+	char name[NORM_NAME_MAX + 1];
+	bool unc;
+	size_t n = traffic_name(c, raw, len, name, &unc);
+
+	set_name(c, name, n, "", 0);
+	if (match_name_cached(c->pol->matcher, c->ctx->mcache, name, n, m))
+		return decide(c, proto, VACT_BLOCKED, m);
+	decide(c, proto, unc ? VACT_MALFORMED : VACT_ALLOWED, NULL);
+	return false;
+}
+
+/* --- DNS ------------------------------------------------------------ */
+
+static void
+ede_text(const struct call *c, const struct match_result *m, char *buf,
+    size_t cap)
+{
+	const struct list *l = c->pol->feeds[m->feed].list;
+
+	snprintf(buf, cap, "blocked by feed %s, entry %s",
+	    l != NULL ? l->feed : "?", m->id);
+}
+
+static int
+dns_answer(struct call *c, const struct dns_query *q,
+    const struct match_result *m, bool tcp, uint8_t *out, size_t cap)
+{
+	const struct conf *cf = c->pol->conf;
+	char extra[256];
+	struct dns_answer a = {
+		.action = (enum dns_action)cf->dns_action,
+		.ttl = (uint32_t)cf->dns_ttl,
+		.stop4 = cf->has_stop4 ? (const uint8_t *)&cf->stop4 : NULL,
+		.stop6 = cf->has_stop6 ? (const uint8_t *)&cf->stop6 : NULL,
+		.ede = (uint16_t)cf->dns_ede,
+		.extra_text = extra,
+		.tcp = tcp,
+	};
+
+	ede_text(c, m, extra, sizeof(extra));
+	return dns_answer_build(q, &a, out, cap);
+}
+
+/* One DNS query message; returns true if it is to be blocked (and fills
+ * *q and *m for the answer). */
+static bool
+dns_message(struct call *c, const uint8_t *msg, size_t len,
+    struct dns_query *q, struct match_result *m)
+{
+	enum dns_status s = dns_query_parse(msg, len, q);
+
+	if (s == DNS_NOT_QUERY)
+		return false;
+	if (s != DNS_OK) {
+		decide(c, VPROTO_DNS, VACT_MALFORMED, NULL);
+		return false;
+	}
+	if (q->labels == 0) {	/* the root: nothing to match */
+		decide(c, VPROTO_DNS, VACT_ALLOWED, NULL);
+		return false;
+	}
+	return decide_name(c, VPROTO_DNS, q->name, q->name_len, m);
+}
+
+static void
+inspect_dns_udp(struct call *c)
+{
+	struct dns_query q;
+	struct match_result m;
+	int n;
+
+	if (!dns_message(c, c->p->payload, c->p->payload_len, &q, &m))
+		return;
+	n = dns_answer(c, &q, &m, false, c->ctx->payload, sizeof(c->ctx->payload));
+	if (n > 0)
+		add_out(c, respond_udp(c->p, c->ctx->payload, (size_t)n,
+		    next_out(c), INSPECT_OUT_BYTES));
+	c->r->verdict = IV_DROP;
+}
+
+/* --- TCP streams ------------------------------------------------------ */
+
+static void
+block_tcp(struct call *c, struct fstate *fs, const uint8_t *payload,
+    size_t len)
+{
+	if (len > 0)
+		add_out(c, respond_tcp_data_fin_client(c->p, payload, len,
+		    next_out(c), INSPECT_OUT_BYTES));
+	else
+		add_out(c, respond_tcp_rst_client(c->p, next_out(c),
+		    INSPECT_OUT_BYTES));
+	add_out(c, respond_tcp_rst_server(c->p, next_out(c), INSPECT_OUT_BYTES));
+	fs->decided = IV_BLOCK_FLOW;
+	c->r->verdict = IV_BLOCK_FLOW;
+}
+
+static void
+allow_flow(struct call *c, struct fstate *fs)
+{
+	fs->decided = IV_ALLOW_FLOW;
+	c->r->verdict = IV_ALLOW_FLOW;
+	STATS_INC(c->ctx->st->pkt[SP_OFFLOADED]);
+}
+
+/* DNS over TCP: every complete message is checked; the flow never leaves
+ * the queue. */
+static void
+stream_dns(struct call *c, struct flow *f, struct fstate *fs,
+    const uint8_t *buf, size_t len)
+{
+	struct dns_tcp_iter it;
+	const uint8_t *msg;
+	size_t mlen;
+
+	dns_tcp_iter_init(&it, buf, len);
+	while (dns_tcp_next(&it, &msg, &mlen)) {
+		struct dns_query q;
+		struct match_result m;
+		int n;
+
+		STATS_INC(c->ctx->st->detail[SD_DNS_TCP]);
+		if (!dns_message(c, msg, mlen, &q, &m))
+			continue;
+		n = dns_answer(c, &q, &m, true, c->ctx->payload,
+		    sizeof(c->ctx->payload));
+		block_tcp(c, fs, c->ctx->payload, n > 0 ? (size_t)n : 0);
+		return;
+	}
+	flow_advance(c->ctx->flows, f, flow_base(f) + dns_tcp_consumed(&it));
+}
+
+/* A name the TLS parser found but did not like (raw UTF-8, odd bytes) is
+ * still matched, on its canonical or raw lowercase form: never silently
+ * allowed. An IP literal is no name. */
+static bool
+tls_name_usable(const struct tls_hello *h)
+{
+	return h->name != NULL && h->name_len > 0 &&
+	    !(h->flags & TLS_F_IP_LITERAL);
+}
+
+/* A ClientHello with a name (TLS over TCP or QUIC): decide on it. Returns
+ * true when it is to be blocked. */
+static bool
+tls_named(struct call *c, enum veto_proto proto, const struct tls_hello *h)
+{
+	struct match_result m;
+
+	if (h->flags & TLS_F_ECH)
+		STATS_INC(c->ctx->st->detail[SD_TLS_ECH]);
+	if (h->flags & TLS_F_BAD_NAME)
+		STATS_INC(c->ctx->st->detail[SD_TLS_BAD_NAME]);
+	return decide_name(c, proto, (const char *)h->name, h->name_len, &m);
+}
+
+/* A ClientHello without a usable name: tls_no_sni decides. Returns true
+ * when it is to be blocked. */
+static bool
+tls_nameless(struct call *c, enum veto_proto proto, const struct tls_hello *h)
+{
+	struct stats_thread *st = c->ctx->st;
+
+	if (h->flags & TLS_F_NO_SNI)
+		STATS_INC(st->detail[SD_TLS_NO_SNI]);
+	if (h->flags & TLS_F_IP_LITERAL)
+		STATS_INC(st->detail[SD_TLS_IP_LITERAL]);
+	if (h->flags & TLS_F_ECH)
+		STATS_INC(st->detail[SD_TLS_ECH]);
+	set_name(c, "", 0, "", 0);
+	if (c->pol->conf->tls_no_sni == TLS_NO_SNI_BLOCK)
+		return decide(c, proto, VACT_BLOCKED, NULL);
+	decide(c, proto, VACT_UNKNOWN_NAME, NULL);
+	return false;
+}
+
+/* Name or no name, decided: true when it is to be blocked. */
+static bool
+tls_decide(struct call *c, enum veto_proto proto, enum tls_status s,
+    const struct tls_hello *h)
+{
+	if (s == TLS_NAME || tls_name_usable(h))
+		return tls_named(c, proto, h);
+	return tls_nameless(c, proto, h);
+}
+
+/* TLS: decide on the segment that completes the server name. */
+static void
+stream_tls(struct call *c, struct fstate *fs, const uint8_t *buf, size_t len)
+{
+	struct inspect_ctx *ctx = c->ctx;
+	struct tls_hello h;
+	enum tls_status s;
+
+	s = tls_parse_stream(buf, len, ctx->tls_scratch, sizeof(ctx->tls_scratch), &h);
+	switch (s) {
+	case TLS_NEED_MORE:
+		if (len < flow_table_cap(ctx->flows))
+			return;
+		break;		/* a ClientHello bigger than the cap */
+	case TLS_NAME:
+	case TLS_NO_NAME:
+		if (tls_decide(c, VPROTO_TLS, s, &h))
+			block_tcp(c, fs, NULL, 0);
+		else
+			allow_flow(c, fs);
+		return;
+	case TLS_NOT_TLS:
+		STATS_INC(ctx->st->detail[SD_TLS_NOT_TLS]);
+		fs->kind = FK_OTHER;
+		allow_flow(c, fs);
+		return;
+	case TLS_MALFORMED:
+		break;
+	}
+	decide(c, VPROTO_TLS, VACT_MALFORMED, NULL);
+	allow_flow(c, fs);
+}
+
+/* Check one HTTP request (both Host headers when there are two). */
+static bool
+http_request_blocked(struct call *c, const struct http_req *req,
+    struct match_result *m, bool *host_has_urls, bool *uncanonical)
+{
+	const struct matcher *mt = c->pol->matcher;
+	struct http_str hosts[2] = {req->host_header, req->host_last};
+	unsigned nh = (req->flags & HTTP_F_DUP_HOST) ? 2 : 1;
+	struct norm_url u;
+	bool any = false;
+
+	*host_has_urls = false;
+	*uncanonical = false;
+	for (unsigned i = 0; i < nh; i++) {
+		if (req->form == HTTP_FORM_AUTHORITY) {
+			/* CONNECT host:port: a tunnel, check the name */
+			char name[NORM_NAME_MAX + 1];
+			size_t n = traffic_name(c, req->host.p, req->host.len,
+			    name, uncanonical);
+			set_name(c, name, n, "", 0);
+			return match_name(mt, name, n, m);
+		}
+		if (norm_http(hosts[i].p, hosts[i].len, req->target.p,
+		    req->target.len, &u) != 0)
+			continue;
+		any = true;
+		set_name(c, u.host, u.hostlen, u.rest, u.restlen);
+		if (match_url(mt, &u, m))
+			return true;
+		if (match_host_has_urls(mt, u.host, u.hostlen))
+			*host_has_urls = true;
+		if (req->form == HTTP_FORM_ABSOLUTE)
+			break;	/* the target's authority wins over Host */
+	}
+	if (!any && req->host.p != NULL) {
+		/* a host we cannot canonicalise: match its raw form */
+		char name[NORM_NAME_MAX + 1];
+		size_t n = norm_name_raw(req->host.p, req->host.len, name);
+		*uncanonical = true;
+		STATS_INC(c->ctx->st->detail[SD_NAME_UNCANONICAL]);
+		set_name(c, name, n, "", 0);
+		return match_name(mt, name, n, m);
+	}
+	if (!any)
+		STATS_INC(c->ctx->st->detail[SD_HTTP_NO_HOST]);
+	return false;
+}
+
+static void
+http_block(struct call *c, struct fstate *fs, const struct match_result *m)
+{
+	int n = 0;
+
+	if (fs->requests == 0) {
+		n = stop_block_response(c->pol, m, (char *)c->ctx->payload,
+		    sizeof(c->ctx->payload));
+	} else {
+		/* server data may be in flight: reset both sides */
+		STATS_INC(c->ctx->st->detail[SD_HTTP_KEEPALIVE_BLOCK]);
+	}
+	block_tcp(c, fs, c->ctx->payload, n > 0 ? (size_t)n : 0);
+}
+
+/* Skip the body of the request just checked; returns true when bytes of
+ * the next request are there. */
+static bool
+http_skip_body(struct call *c, struct flow *f, struct fstate *fs)
+{
+	const uint8_t *buf;
+	size_t len, used = 0;
+	enum http_status s;
+
+	if (fs->in_chunked) {
+		buf = flow_data(f, &len);
+		if (buf == NULL)
+			return false;
+		s = http_chunked_walk(&fs->u.http.chunk, buf, len, &used);
+		flow_advance(c->ctx->flows, f, flow_base(f) + used);
+		if (s == HTTP_NEED_MORE)
+			return false;
+		fs->in_chunked = 0;
+		if (s == HTTP_MALFORMED) {
+			fs->url_host = 0;	/* lost the framing: let it go */
+			return false;
+		}
+		fs->u.http.skip_to = flow_base(f);
+	}
+	if (flow_advance(c->ctx->flows, f, fs->u.http.skip_to) != 0)
+		return false;
+	return flow_end(f) > flow_base(f);
+}
+
+/* Plain HTTP: every complete request on a flow whose host has url entries,
+ * otherwise the first one. */
+static void
+stream_http(struct call *c, struct flow *f, struct fstate *fs)
+{
+	for (;;) {
+		struct http_req req;
+		struct match_result m;
+		bool urls, unc;
+		const uint8_t *buf;
+		size_t len;
+		enum http_status s;
+
+		if (fs->requests > 0 && !http_skip_body(c, f, fs)) {
+			if (!fs->url_host)
+				allow_flow(c, fs);
+			return;
+		}
+		buf = flow_data(f, &len);
+		if (buf == NULL)
+			return;
+		s = http_parse(buf, len, &req, NULL);
+		if (s == HTTP_NEED_MORE) {
+			if (len >= flow_table_cap(c->ctx->flows)) {
+				decide(c, VPROTO_HTTP, VACT_MALFORMED, NULL);
+				allow_flow(c, fs);
+			}
+			return;
+		}
+		if (s == HTTP_NOT_HTTP && fs->requests == 0) {
+			STATS_INC(c->ctx->st->detail[SD_HTTP_NOT_HTTP]);
+			fs->kind = FK_OTHER;
+			allow_flow(c, fs);
+			return;
+		}
+		if (s != HTTP_OK) {
+			/* what servers refuse; a Host seen before the bad byte
+			 * is still checked */
+			if (s == HTTP_MALFORMED && req.host.p != NULL &&
+			    http_request_blocked(c, &req, &m, &urls, &unc) &&
+			    decide(c, VPROTO_HTTP, VACT_BLOCKED, &m)) {
+				http_block(c, fs, &m);
+				return;
+			}
+			if (!c->r->decided)
+				decide(c, VPROTO_HTTP, VACT_MALFORMED, NULL);
+			allow_flow(c, fs);
+			return;
+		}
+		if (http_request_blocked(c, &req, &m, &urls, &unc)) {
+			if (decide(c, VPROTO_HTTP, VACT_BLOCKED, &m)) {
+				http_block(c, fs, &m);
+				return;
+			}
+		} else {
+			decide(c, VPROTO_HTTP, unc ? VACT_MALFORMED :
+			    VACT_ALLOWED, NULL);
+		}
+		fs->requests++;
+		if (!urls || req.form == HTTP_FORM_AUTHORITY) {
+			allow_flow(c, fs);
+			return;
+		}
+		/* a host with url entries: check the next request too */
+		fs->url_host = 1;
+		fs->u.http.skip_to = flow_base(f) + req.header_end + req.body_len;
+		if (req.flags & HTTP_F_CHUNKED) {
+			memset(&fs->u.http.chunk, 0, sizeof(fs->u.http.chunk));
+			fs->in_chunked = 1;
+			flow_advance(c->ctx->flows, f, flow_base(f) + req.header_end);
+		}
+	}
+}
+
+static void
+stream_parse(struct call *c, struct flow *f, struct fstate *fs,
+    const uint8_t *buf, size_t len)
+{
+	if (fs->kind == FK_NEW)
+		fs->kind = buf[0] == 0x16 ? FK_TLS : FK_HTTP;
+	switch (fs->kind) {
+	case FK_DNS:
+		stream_dns(c, f, fs, buf, len);
+		break;
+	case FK_TLS:
+		stream_tls(c, fs, buf, len);
+		break;
+	case FK_HTTP:
+		stream_http(c, f, fs);
+		break;
+	default:
+		allow_flow(c, fs);
+		break;
+	}
+}
+
+/* Overlapping segments that disagree (DESIGN.md: decide on the blocking
+ * version). The packet carrying the second version is dropped, so the
+ * receiver can only ever get the version veto inspected. For TLS, whose
+ * parse is stateless, the second version is parsed too: if it names a
+ * blocked host, the flow is blocked. */
+static void
+stream_conflict(struct call *c, struct flow *f, struct fstate *fs,
+    const struct flow_add_result *ar)
+{
+	struct tls_hello h;
+	struct match_result m;
+	char name[NORM_NAME_MAX + 1];
+	bool unc;
+	size_t len, n;
+
+	STATS_INC(c->ctx->st->pkt[SP_REASM_CONFLICT]);
+	c->r->verdict = IV_DROP;
+	(void)flow_data(f, &len);
+	if (fs->kind != FK_TLS || ar->conflict_off >= flow_base(f) + len)
+		return;
+	if (tls_parse_stream(ar->alt, ar->alt_len, c->ctx->tls_scratch,
+	    sizeof(c->ctx->tls_scratch), &h) != TLS_NAME)
+		return;
+	n = traffic_name(c, (const char *)h.name, h.name_len, name, &unc);
+	if (!match_name(c->pol->matcher, name, n, &m))
+		return;
+	set_name(c, name, n, "", 0);
+	if (decide(c, VPROTO_TLS, VACT_BLOCKED, &m))
+		block_tcp(c, fs, NULL, 0);
+	else
+		allow_flow(c, fs);
+}
+
+static void
+inspect_tcp(struct call *c, bool dns)
+{
+	const struct pkt *p = c->p;
+	struct flow_key k;
+	struct flow *f;
+	struct fstate *fs;
+	struct flow_add_result ar;
+	const uint8_t *buf;
+	size_t len;
+	bool created;
+
+	flow_key_set(&k, p);
+	f = flow_lookup(c->ctx->flows, &k, c->now,
+	    p->payload_len > 0 || (p->tcp_flags & PKT_TCP_SYN), &created);
+	if (f == NULL) {
+		STATS_INC(c->ctx->st->pkt[SP_NO_PAYLOAD]);
+		return;
+	}
+	fs = flow_user(f);
+	if (fs->decided) {
+		STATS_INC(c->ctx->st->pkt[SP_DECIDED_LATE]);
+		c->r->verdict = fs->decided;
+		return;
+	}
+	if (created && dns)
+		fs->kind = FK_DNS;
+	flow_tcp_add(c->ctx->flows, f, p, &ar);
+	if (ar.flags & FLOW_ADD_RESET) {
+		memset(fs, 0, sizeof(*fs));
+		if (dns)
+			fs->kind = FK_DNS;
+	}
+	if (p->tcp_flags & PKT_TCP_RST) {
+		flow_release(c->ctx->flows, f);
+		return;
+	}
+	if (ar.flags & FLOW_ADD_OVER_CAP) {
+		STATS_INC(c->ctx->st->pkt[SP_REASM_OVER]);
+		if (fs->kind != FK_DNS) {
+			allow_flow(c, fs);
+			return;
+		}
+	}
+	if (ar.flags & FLOW_ADD_CONFLICT) {
+		stream_conflict(c, f, fs, &ar);
+		return;
+	}
+	if (!(ar.flags & FLOW_ADD_GREW)) {
+		if (p->payload_len == 0)
+			STATS_INC(c->ctx->st->pkt[SP_NO_PAYLOAD]);
+		return;
+	}
+	buf = flow_data(f, &len);
+	if (buf == NULL || len == 0)
+		return;
+	stream_parse(c, f, fs, buf, len);
+	if (fs->decided)	/* keep the slot (late packets), free the bytes */
+		flow_advance(c->ctx->flows, f, flow_end(f));
+}
+
+/* --- QUIC ------------------------------------------------------------ */
+
+struct quic_feed {
+	struct inspect_ctx *ctx;
+	struct flow *f;
+	bool conflict;
+};
+
+static int
+quic_crypto(void *arg, uint64_t off, const uint8_t *data, size_t len)
+{
+	struct quic_feed *qf = arg;
+	struct flow_add_result ar;
+
+	flow_add(qf->ctx->flows, qf->f, off, data, len, &ar);
+	if (ar.flags & FLOW_ADD_CONFLICT)
+		qf->conflict = true;
+	return 0;
+}
+
+static void
+inspect_quic(struct call *c)
+{
+	struct inspect_ctx *ctx = c->ctx;
+	const struct pkt *p = c->p;
+	struct flow_key k;
+	struct flow *f;
+	struct fstate *fs;
+	struct quic_feed qf = {ctx, NULL, false};
+	struct tls_hello h;
+	const uint8_t *buf;
+	size_t len;
+	enum quic_status qs;
+	enum tls_status ts;
+
+	flow_key_set(&k, p);
+	f = flow_lookup(ctx->flows, &k, c->now, quic_is_initial(p->payload,
+	    p->payload_len), NULL);
+	if (f == NULL) {
+		STATS_INC(ctx->st->detail[SD_QUIC_NOT_INITIAL]);
+		return;		/* not (yet) a client Initial: stays queued */
+	}
+	fs = flow_user(f);
+	if (fs->decided) {
+		STATS_INC(ctx->st->pkt[SP_DECIDED_LATE]);
+		c->r->verdict = fs->decided;
+		return;
+	}
+	fs->kind = FK_QUIC;
+	qf.f = f;
+	qs = quic_parse(ctx->quic, p->payload, p->payload_len, &fs->u.quic, ctx->plain,
+	    sizeof(ctx->plain), quic_crypto, &qf, NULL);
+	if (qs == QUIC_NOT_INITIAL) {
+		STATS_INC(ctx->st->detail[SD_QUIC_NOT_INITIAL]);
+		return;
+	}
+	if (qs == QUIC_UNDECRYPTABLE || qs == QUIC_ERROR) {
+		/* not the client's Initial: never lets the flow go */
+		STATS_INC(ctx->st->detail[SD_QUIC_UNDECRYPTABLE]);
+		return;
+	}
+	if (qs == QUIC_MALFORMED) {
+		decide(c, VPROTO_QUIC, VACT_MALFORMED, NULL);
+		fs->decided = IV_ALLOW_FLOW;
+		c->r->verdict = IV_ALLOW_FLOW;
+		return;
+	}
+	if (qf.conflict)
+		STATS_INC(ctx->st->pkt[SP_REASM_CONFLICT]);
+	buf = flow_data(f, &len);
+	if (buf == NULL)
+		return;		/* CRYPTO data from offset 0 not here yet */
+	ts = tls_parse_handshake(buf, len, &h);
+	if (ts == TLS_NEED_MORE)
+		return;
+	if (ts == TLS_NAME || ts == TLS_NO_NAME) {
+		fs->decided = tls_decide(c, VPROTO_QUIC, ts, &h) ?
+		    IV_BLOCK_FLOW : IV_ALLOW_FLOW;
+	} else {
+		decide(c, VPROTO_QUIC, VACT_MALFORMED, NULL);
+		fs->decided = IV_ALLOW_FLOW;
+	}
+	c->r->verdict = fs->decided;
+	if (fs->decided == IV_ALLOW_FLOW)
+		STATS_INC(ctx->st->pkt[SP_OFFLOADED]);
+	flow_advance(ctx->flows, f, flow_end(f));
+}
+
+/* --- entry ------------------------------------------------------------ */
+
+void
+inspect(struct inspect_ctx *ctx, const struct policy *pol, const uint8_t *pkt,
+    size_t len, const struct inspect_meta *m, struct inspect_result *r)
+{
+	struct pkt p;
+	struct call c = {ctx, pol, &p, r, m->now_ms};
+	enum pkt_status ps;
+
+	r->verdict = IV_PASS;
+	r->decided = false;
+	r->monitor = false;
+	r->nout = 0;
+	r->name[0] = '\0';
+	STATS_INC(ctx->st->pkt[SP_SEEN]);
+	ps = pkt_parse(pkt, len, &p);
+	if (ps != PKT_OK) {
+		STATS_INC(ctx->st->pkt[ps == PKT_MALFORMED ? SP_MALFORMED :
+		    SP_UNSUPPORTED]);
+		return;
+	}
+	if ((m->flags & INSPECT_CSUM_UNVERIFIED) &&
+	    !(m->flags & INSPECT_CSUM_NOTREADY) && !pkt_l4_csum_ok(&p)) {
+		/* the receiver would drop it: not a request, not a decision */
+		STATS_INC(ctx->st->pkt[SP_BAD_CSUM]);
+		return;
+	}
+	if (p.l4proto == IPPROTO_UDP) {
+		if (p.dport == 53)
+			inspect_dns_udp(&c);
+		else if (port_in(ctx->quic_ports, ctx->nquic, p.dport))
+			inspect_quic(&c);
+		else
+			STATS_INC(ctx->st->pkt[SP_UNSUPPORTED]);
+	} else if (p.dport == 53) {
+		inspect_tcp(&c, true);
+	} else if (port_in(ctx->http_ports, ctx->nhttp, p.dport) ||
+	    port_in(ctx->tls_ports, ctx->ntls, p.dport)) {
+		inspect_tcp(&c, false);
+	} else {
+		STATS_INC(ctx->st->pkt[SP_UNSUPPORTED]);
+	}
+	if (r->monitor) {	/* decided and counted; nothing enforced */
+		r->nout = 0;
+		if (r->verdict == IV_DROP)
+			r->verdict = IV_PASS;
+	}
+}

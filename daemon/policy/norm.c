@@ -1,0 +1,444 @@
+/* norm.c - canonical names and URLs; see norm.h for the rules. */
+#include <arpa/inet.h>
+#include <idn2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/norm.h"
+#include "core/util.h"
+
+/* Byte classes for names: 1 = letter/digit/'-'/'_' (after lowercasing). */
+static const uint8_t name_char[256] = {
+	['-'] = 1, ['_'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+	['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
+
+static inline char
+lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
+/* ASCII name: lowercase and validate in one pass. */
+static int
+name_ascii(const char *in, size_t len, char *out)
+{
+	size_t label = 0;
+
+	if (len == 0 || len > NORM_NAME_MAX)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		char c = lower(in[i]);
+		if (c == '.') {
+			if (label == 0)
+				return -1;
+			label = 0;
+		} else if (name_char[(unsigned char)c]) {
+			if (++label > 63)
+				return -1;
+		} else {
+			return -1;
+		}
+		out[i] = c;
+	}
+	if (label == 0)
+		return -1;
+	out[len] = '\0';
+	return (int)len;
+}
+
+static bool
+has_high_bit(const char *in, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)in[i] & 0x80)
+			return true;
+	return false;
+}
+
+/* Non-ASCII: IDNA2008 via libidn2 (UTS#46 non-transitional, then
+ * transitional), then the ASCII rules on the result. */
+static int
+name_idn(const char *in, size_t len, char *out)
+{
+	char buf[4 * NORM_NAME_MAX + 4];
+	char *ace = NULL;
+	int rc, n;
+
+	if (len >= sizeof(buf))
+		return -1;
+	memcpy(buf, in, len);
+	buf[len] = '\0';
+	rc = idn2_lookup_u8((const uint8_t *)buf, (uint8_t **)&ace,
+	    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK)
+		rc = idn2_lookup_u8((const uint8_t *)buf, (uint8_t **)&ace,
+		    IDN2_NFC_INPUT | IDN2_TRANSITIONAL);
+	if (rc != IDN2_OK)
+		return -1;
+	n = name_ascii(ace, strlen(ace), out);
+	idn2_free(ace);
+	return n;
+}
+
+int
+norm_name(const char *in, size_t len, char out[NORM_NAME_MAX + 1])
+{
+	if (len > 0 && in[len - 1] == '.')
+		len--;
+	if (len == 0)
+		return -1;
+	if (LIKELY(!has_high_bit(in, len)))
+		return name_ascii(in, len, out);
+	return name_idn(in, len, out);
+}
+
+size_t
+norm_name_raw(const char *in, size_t len, char out[NORM_NAME_MAX + 1])
+{
+	if (len > 0 && in[len - 1] == '.')
+		len--;
+	if (len > NORM_NAME_MAX)
+		len = NORM_NAME_MAX;
+	for (size_t i = 0; i < len; i++)
+		out[i] = lower(in[i]);
+	out[len] = '\0';
+	return len;
+}
+
+bool
+norm_is_ip_literal(const char *name, size_t len)
+{
+	char buf[INET6_ADDRSTRLEN + 3];
+	unsigned char a[16];
+
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	if (name[0] == '[' && name[len - 1] == ']') {
+		name++;
+		len -= 2;
+	}
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	return inet_pton(AF_INET, buf, a) == 1 || inet_pton(AF_INET6, buf, a) == 1;
+}
+
+/* --- URLs ------------------------------------------------------------ */
+
+/* Characters that stay literal in a path (RFC 3986 pchar + '/'); in a query
+ * '?' too. Everything else is percent-encoded. */
+static bool
+unreserved(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	    c == '~';
+}
+
+static bool
+literal_ok(unsigned char c, bool query)
+{
+	if (unreserved(c))
+		return true;
+	switch (c) {
+	case '!': case '$': case '&': case '\'': case '(': case ')':
+	case '*': case '+': case ',': case ';': case '=': case ':':
+	case '@': case '/':
+		return true;
+	case '?':
+		return query;
+	default:
+		return false;
+	}
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+struct obuf {
+	char *p;
+	size_t len, cap;
+	bool over;
+};
+
+static void
+ob_put(struct obuf *o, char c)
+{
+	if (o->len + 1 >= o->cap) {
+		o->over = true;
+		return;
+	}
+	o->p[o->len++] = c;
+}
+
+static void
+ob_escape(struct obuf *o, unsigned char c)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	ob_put(o, '%');
+	ob_put(o, hex[c >> 4]);
+	ob_put(o, hex[c & 15]);
+}
+
+/* Percent-normalise in[0..len) into o (see norm.h). */
+static void
+pct_normalise(struct obuf *o, const char *in, size_t len, bool query)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c == '%' && i + 2 < len && hexval(in[i + 1]) >= 0 &&
+		    hexval(in[i + 2]) >= 0) {
+			unsigned char v = (unsigned char)(hexval(in[i + 1]) * 16 +
+			    hexval(in[i + 2]));
+			if (unreserved(v))
+				ob_put(o, (char)v);
+			else
+				ob_escape(o, v);
+			i += 2;
+		} else if (c != '%' && literal_ok(c, query)) {
+			ob_put(o, (char)c);
+		} else {
+			ob_escape(o, c);
+		}
+	}
+}
+
+/* Remove dot segments and collapse runs of '/' in a path that starts with
+ * '/', in place. Returns the new length. */
+static size_t
+path_clean(char *p, size_t len)
+{
+	size_t r = 0, w = 0;
+	bool trailing = false;
+
+	while (r < len) {
+		size_t s, n;
+
+		while (r < len && p[r] == '/')
+			r++;
+		if (r == len) {
+			trailing = true;
+			break;
+		}
+		s = r;
+		while (r < len && p[r] != '/')
+			r++;
+		n = r - s;
+		trailing = r < len;
+		if (n == 1 && p[s] == '.') {
+			trailing = true;
+			continue;
+		}
+		if (n == 2 && p[s] == '.' && p[s + 1] == '.') {
+			while (w > 0 && p[w - 1] != '/')
+				w--;
+			if (w > 0)
+				w--;	/* the '/' before the popped segment */
+			trailing = true;
+			continue;
+		}
+		p[w++] = '/';
+		memmove(p + w, p + s, n);
+		w += n;
+	}
+	if (w == 0 || trailing)
+		p[w++] = '/';
+	return w;
+}
+
+/* Host and optional port of an authority: host[:port] or [v6][:port].
+ * Writes the canonical host into out->host and the port (0 if absent). */
+static int
+parse_authority(const char *a, size_t len, struct norm_url *out, unsigned *port)
+{
+	const char *at = NULL, *h, *colon = NULL;
+	size_t hl;
+
+	for (size_t i = 0; i < len; i++)
+		if (a[i] == '@')
+			at = a + i;
+	if (at != NULL) {	/* userinfo is never sent in Host: drop it */
+		len -= (size_t)(at + 1 - a);
+		a = at + 1;
+	}
+	*port = 0;
+	if (len > 0 && a[0] == '[') {
+		const char *close = memchr(a, ']', len);
+		char buf[INET6_ADDRSTRLEN + 1], txt[INET6_ADDRSTRLEN];
+		struct in6_addr a6;
+		if (close == NULL || (size_t)(close - a - 1) >= sizeof(buf))
+			return -1;
+		memcpy(buf, a + 1, (size_t)(close - a - 1));
+		buf[close - a - 1] = '\0';
+		if (inet_pton(AF_INET6, buf, &a6) != 1)
+			return -1;
+		inet_ntop(AF_INET6, &a6, txt, sizeof(txt));
+		out->hostlen = (size_t)snprintf(out->host, sizeof(out->host),
+		    "[%s]", txt);
+		out->host_is_ip = true;
+		if ((size_t)(close - a + 1) < len) {
+			if (close[1] != ':')
+				return -1;
+			colon = close + 1;
+		}
+	} else {
+		int n;
+		colon = memchr(a, ':', len);
+		h = a;
+		hl = colon ? (size_t)(colon - a) : len;
+		n = norm_name(h, hl, out->host);
+		if (n < 0)
+			return -1;
+		out->hostlen = (size_t)n;
+		out->host_is_ip = norm_is_ip_literal(out->host, out->hostlen);
+	}
+	if (colon != NULL) {
+		size_t pl = len - (size_t)(colon + 1 - a);
+		unsigned v = 0;
+		if (pl == 0)
+			return 0;	/* "host:" means the default port */
+		if (pl > 5)
+			return -1;
+		for (size_t i = 0; i < pl; i++) {
+			char c = colon[1 + i];
+			if (c < '0' || c > '9')
+				return -1;
+			v = v * 10 + (unsigned)(c - '0');
+		}
+		if (v == 0 || v > 65535)
+			return -1;
+		*port = v;
+	}
+	return 0;
+}
+
+/* Path, query and fragment after the authority: p[0..len) starts with
+ * '/', '?', '#' or is empty. */
+static int
+build_rest(struct norm_url *out, unsigned port, unsigned defport,
+    const char *p, size_t len)
+{
+	struct obuf o = {out->rest, 0, sizeof(out->rest), false};
+	const char *q, *hash;
+	size_t plen, pstart;
+
+	hash = memchr(p, '#', len);
+	if (hash != NULL)
+		len = (size_t)(hash - p);
+	q = memchr(p, '?', len);
+	plen = q ? (size_t)(q - p) : len;
+	/* The scheme is ignored for matching, so 80 and 443 are both "the
+	 * default port" whatever the scheme said: dropping only the scheme's
+	 * own default would make https://h:80/ and h/ differ. */
+	(void)defport;
+	if (port != 0 && port != 80 && port != 443) {
+		char num[8];
+		int n = snprintf(num, sizeof(num), ":%u", port);
+		for (int i = 0; i < n; i++)
+			ob_put(&o, num[i]);
+	}
+	pstart = o.len;
+	ob_put(&o, '/');
+	pct_normalise(&o, p, plen, false);
+	if (o.over)
+		return -1;
+	o.len = pstart + path_clean(o.p + pstart, o.len - pstart);
+	out->pathend = o.len;
+	out->has_query = false;
+	if (q != NULL && (size_t)(q - p) + 1 < len) {
+		ob_put(&o, '?');
+		pct_normalise(&o, q + 1, len - plen - 1, true);
+		out->has_query = true;
+	}
+	if (o.over)
+		return -1;
+	o.p[o.len] = '\0';
+	out->restlen = o.len;
+	return 0;
+}
+
+/* Strip "http://" or "https://"; returns the default port, 0 if another
+ * scheme is present, or 80 when there is none. */
+static unsigned
+strip_scheme(const char **s, size_t *len)
+{
+	if (*len >= 7 && strncasecmp(*s, "http://", 7) == 0) {
+		*s += 7;
+		*len -= 7;
+		return 80;
+	}
+	if (*len >= 8 && strncasecmp(*s, "https://", 8) == 0) {
+		*s += 8;
+		*len -= 8;
+		return 443;
+	}
+	for (size_t i = 0; i + 2 < *len && (*s)[i] != '/'; i++)
+		if ((*s)[i] == ':' && (*s)[i + 1] == '/' && (*s)[i + 2] == '/')
+			return 0;
+	return 80;
+}
+
+int
+norm_url(const char *in, size_t len, struct norm_url *out)
+{
+	unsigned defport, port;
+	size_t alen = 0;
+
+	if (len > NORM_URL_MAX)
+		return -1;
+	defport = strip_scheme(&in, &len);
+	if (defport == 0)
+		return -1;
+	while (alen < len && in[alen] != '/' && in[alen] != '?' && in[alen] != '#')
+		alen++;
+	if (alen == 0 || parse_authority(in, alen, out, &port) == -1)
+		return -1;
+	return build_rest(out, port, defport, in + alen, len - alen);
+}
+
+int
+norm_http(const char *host, size_t hostlen, const char *target,
+    size_t targetlen, struct norm_url *out)
+{
+	unsigned port;
+
+	if (targetlen > NORM_URL_MAX)
+		return -1;
+	if ((targetlen >= 7 && strncasecmp(target, "http://", 7) == 0) ||
+	    (targetlen >= 8 && strncasecmp(target, "https://", 8) == 0))
+		return norm_url(target, targetlen, out);
+	if (targetlen > 0 && target[0] != '/' && target[0] != '*')
+		return -1;
+	if (host == NULL)
+		return -1;
+	while (hostlen > 0 && (host[0] == ' ' || host[0] == '\t')) {
+		host++;
+		hostlen--;
+	}
+	while (hostlen > 0 && (host[hostlen - 1] == ' ' || host[hostlen - 1] == '\t'))
+		hostlen--;
+	if (hostlen == 0)
+		return -1;
+	if (parse_authority(host, hostlen, out, &port) == -1)
+		return -1;
+	if (targetlen == 0 || target[0] == '*')
+		return build_rest(out, port, 80, "/", 1);
+	return build_rest(out, port, 80, target, targetlen);
+}

@@ -1,0 +1,612 @@
+/* stop.c - the stop page server; see stop.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "policy/match.h"
+#include "policy/policy.h"
+#include "serve/stop.h"
+#include "serve/stoppage.h"
+
+struct listener {
+	int fd;
+	struct MHD_Daemon *mhd;
+	char addr[INET6_ADDRSTRLEN + 8];	/* as configured */
+};
+
+struct tmpl_ref {
+	struct stop_tmpl *t;
+	atomic_int refs;
+};
+
+/* Entry id -> entry number, for one policy generation (see stop.h). */
+struct entry_index {
+	uint64_t gen;		/* 0: none built */
+	bool usable;		/* false: too many entries */
+	uint32_t *slots;	/* entry number + 1; 0 is empty */
+	size_t mask;
+};
+
+struct stop_server {
+	struct listener ls[CONF_MAX_LISTEN];
+	unsigned nls;
+	bool started;
+	pthread_mutex_t mtx;	/* tmpl, conf */
+	struct tmpl_ref *tmpl;
+	struct conf *conf;	/* while no policy is published */
+	pthread_mutex_t idx_mtx;	/* idx: a build holds it for a while */
+	struct entry_index idx;
+};
+
+/* Per request, from the URI callback to the completion callback. */
+struct req {
+	struct stop_query q;
+};
+
+static _Atomic uint64_t n_pages, n_query, n_host, n_unmatched, n_noref;
+static _Atomic uint64_t n_cat[STATS_MAX_CATS];
+
+static const char content_security[] =
+    "default-src 'none'; style-src 'unsafe-inline'";
+
+/* ------------------------------------------------------------------ */
+/* Listening sockets (opened before the privilege drop). */
+
+static bool
+parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *colon, *h = s;
+	size_t hl;
+	uint64_t port;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close[1] != ':')
+			return false;
+		h = s + 1;
+		hl = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return false;
+		hl = (size_t)(colon - s);
+	}
+	if (hl >= sizeof(host) || !parse_u64(colon + 1, 0, 65535, &port))
+		return false;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1 && *s != '[') {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*sl = sizeof(*a4);
+		return true;
+	}
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*sl = sizeof(*a6);
+		return true;
+	}
+	return false;
+}
+
+static int
+listen_on(const char *addr, struct verr *e)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd, one = 1;
+
+	if (!parse_listen(addr, &ss, &sl)) {
+		verr_set(e, "stop page: stop_page_listen is addr:port or "
+		    "[v6]:port, not `%s'", addr);
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		verr_set(e, "stop page: socket for %s: %s", addr, strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 ||
+	    listen(fd, STOP_BACKLOG) < 0) {
+		verr_set(e, "stop page: cannot listen on %s: %s", addr,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* ------------------------------------------------------------------ */
+/* Shared state: template, fallback configuration. */
+
+static struct tmpl_ref *
+tmpl_get(struct stop_server *s)
+{
+	struct tmpl_ref *r;
+
+	pthread_mutex_lock(&s->mtx);
+	r = s->tmpl;
+	atomic_fetch_add(&r->refs, 1);
+	pthread_mutex_unlock(&s->mtx);
+	return r;
+}
+
+static void
+tmpl_put(struct tmpl_ref *r)
+{
+	if (r != NULL && atomic_fetch_sub(&r->refs, 1) == 1) {
+		stop_tmpl_free(r->t);
+		free(r);
+	}
+}
+
+static struct tmpl_ref *
+tmpl_new(const struct conf *c, struct verr *e)
+{
+	struct stop_tmpl *t = stop_tmpl_load(c->stop_page_template, e);
+	struct tmpl_ref *r;
+
+	if (t == NULL)
+		return NULL;
+	r = xcalloc(1, sizeof(*r));
+	r->t = t;
+	atomic_store(&r->refs, 1);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Entry ids of a redirect, checked against the matcher. */
+
+static uint64_t
+id_hash(uint16_t feed, const char *id)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ feed;
+
+	for (; *id != '\0'; id++)
+		h = (h ^ (unsigned char)*id) * 0x100000001b3ULL;
+	return h ^ (h >> 29);
+}
+
+static void
+index_build(struct entry_index *x, const struct policy *pol)
+{
+	size_t n = matcher_entries(pol->matcher), size = 16;
+	struct match_result r;
+
+	free(x->slots);
+	memset(x, 0, sizeof(*x));
+	x->gen = pol->gen;
+	if (n > STOP_INDEX_MAX)
+		return;
+	while (size < n + n / 3 + 1)
+		size *= 2;
+	x->slots = xcalloc(size, sizeof(uint32_t));
+	x->mask = size - 1;
+	x->usable = true;
+	for (uint32_t i = 0; i < n; i++) {
+		size_t j;
+
+		matcher_entry(pol->matcher, i, &r);
+		for (j = id_hash(r.feed, r.id) & x->mask; x->slots[j] != 0;
+		    j = (j + 1) & x->mask)
+			;
+		x->slots[j] = i + 1;
+	}
+}
+
+/* Is there an entry `id` of category `cat` in feed `feed`? r gets it (its
+ * id lives with the matcher, valid while the caller holds pol). */
+static bool
+index_find(struct stop_server *s, const struct policy *pol, uint16_t feed,
+    uint32_t cat, const char *id, struct match_result *r)
+{
+	struct entry_index *x = &s->idx;
+	bool found = false;
+
+	pthread_mutex_lock(&s->idx_mtx);
+	if (x->gen != pol->gen)
+		index_build(x, pol);
+	if (x->usable) {
+		for (size_t j = id_hash(feed, id) & x->mask; x->slots[j] != 0;
+		    j = (j + 1) & x->mask) {
+			matcher_entry(pol->matcher, x->slots[j] - 1, r);
+			if (r->feed == feed && r->cat == cat &&
+			    strcmp(r->id, id) == 0) {
+				found = true;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&s->idx_mtx);
+	return found;
+}
+
+/* ------------------------------------------------------------------ */
+/* What a request is about. */
+
+enum how { HOW_NONE, HOW_QUERY, HOW_HOST };
+
+static int
+feed_by_name(const struct policy *pol, const char *name)
+{
+	for (unsigned i = 0; i < pol->nfeeds; i++) {
+		const struct list *l = pol->feeds[i].list;
+
+		if (l != NULL && l->feed != NULL && strcmp(l->feed, name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static int
+cat_by_id(const struct list *l, const char *id)
+{
+	for (uint32_t i = 0; i < l->ncats; i++)
+		if (l->cats[i].id != NULL && strcmp(l->cats[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+static enum how
+by_query(struct stop_server *s, const struct policy *pol,
+    const struct stop_query *q, struct stop_subject *subj, uint16_t *feed)
+{
+	struct match_result r;
+	int f, c;
+
+	if (!q->has_feed || !q->has_cat || (f = feed_by_name(pol, q->feed)) < 0)
+		return HOW_NONE;
+	if ((c = cat_by_id(pol->feeds[f].list, q->cat)) < 0)
+		return HOW_NONE;
+	subj->list = pol->feeds[f].list;
+	subj->cat = (uint32_t)c;
+	subj->entry_id = NULL;
+	if (q->has_entry && index_find(s, pol, (uint16_t)f, (uint32_t)c,
+	    q->entry, &r))
+		subj->entry_id = r.id;
+	*feed = (uint16_t)f;
+	return HOW_QUERY;
+}
+
+static enum how
+by_host(const struct policy *pol, const char *host,
+    struct stop_subject *subj, uint16_t *feed)
+{
+	char name[NORM_NAME_MAX + 1];
+	struct match_result r;
+	const struct list *l;
+	int n;
+
+	if (host == NULL ||
+	    (n = stop_host_name(host, strlen(host), name)) < 0 ||
+	    !match_name(pol->matcher, name, (size_t)n, &r) ||
+	    r.feed >= pol->nfeeds || (l = pol->feeds[r.feed].list) == NULL ||
+	    r.cat >= l->ncats)
+		return HOW_NONE;
+	subj->list = l;
+	subj->cat = r.cat;
+	subj->entry_id = r.id;
+	*feed = r.feed;
+	return HOW_HOST;
+}
+
+static void
+count(const struct policy *pol, enum how how, const struct stop_subject *subj,
+    uint16_t feed)
+{
+	const uint16_t *statcat;
+	uint16_t sc;
+
+	atomic_fetch_add_explicit(&n_pages, 1, memory_order_relaxed);
+	if (how == HOW_NONE) {
+		atomic_fetch_add_explicit(&n_unmatched, 1, memory_order_relaxed);
+		return;
+	}
+	atomic_fetch_add_explicit(how == HOW_QUERY ? &n_query : &n_host, 1,
+	    memory_order_relaxed);
+	if (how == HOW_QUERY && subj->entry_id == NULL)
+		atomic_fetch_add_explicit(&n_noref, 1, memory_order_relaxed);
+	statcat = pol->feeds[feed].statcat;
+	sc = statcat != NULL ? statcat[subj->cat] : STATS_CAT_OTHER;
+	if (sc >= STATS_MAX_CATS)
+		sc = STATS_CAT_OTHER;
+	atomic_fetch_add_explicit(&n_cat[sc], 1, memory_order_relaxed);
+}
+
+void
+stop_counts_get(struct stop_counts *out)
+{
+	out->pages = atomic_load_explicit(&n_pages, memory_order_relaxed);
+	out->by_query = atomic_load_explicit(&n_query, memory_order_relaxed);
+	out->by_host = atomic_load_explicit(&n_host, memory_order_relaxed);
+	out->unmatched = atomic_load_explicit(&n_unmatched, memory_order_relaxed);
+	out->no_reference = atomic_load_explicit(&n_noref, memory_order_relaxed);
+	for (unsigned i = 0; i < STATS_MAX_CATS; i++)
+		out->cat[i] = atomic_load_explicit(&n_cat[i],
+		    memory_order_relaxed);
+}
+
+/* ------------------------------------------------------------------ */
+/* libmicrohttpd callbacks. */
+
+static void
+add_common_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Content-Security-Policy",
+	    content_security);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+}
+
+static enum MHD_Result
+reply_text(struct MHD_Connection *conn, unsigned status, const char *text)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
+	    MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/plain; charset=utf-8");
+	add_common_headers(resp);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+reply_page(struct MHD_Connection *conn, const struct conf *c, char *page,
+    size_t len, const char *lang)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char link[1024];
+	unsigned status = c->stop_page_status == 403 ? MHD_HTTP_FORBIDDEN :
+	    MHD_HTTP_UNAVAILABLE_FOR_LEGAL_REASONS;
+
+	resp = MHD_create_response_from_buffer(len, page, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(page);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/html; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_LANGUAGE, lang);
+	add_common_headers(resp);
+	if (status == MHD_HTTP_UNAVAILABLE_FOR_LEGAL_REASONS &&
+	    stop_link_header(c, link, sizeof(link)) > 0)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LINK, link);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+serve(struct stop_server *s, struct MHD_Connection *conn, const struct req *rq)
+{
+	struct policy *pol = policy_get();
+	struct conf *fallback = NULL;
+	const struct conf *c;
+	struct stop_subject subj = {NULL, 0, NULL};
+	struct tmpl_ref *t = tmpl_get(s);
+	enum how how = HOW_NONE;
+	uint16_t feed = 0;
+	char lang[STOP_LANG_MAX + 1], *page;
+	size_t len;
+	enum MHD_Result ret;
+
+	if (pol != NULL) {
+		c = pol->conf;
+		how = by_query(s, pol, &rq->q, &subj, &feed);
+		if (how == HOW_NONE)
+			how = by_host(pol, MHD_lookup_connection_value(conn,
+			    MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST), &subj, &feed);
+	} else {
+		pthread_mutex_lock(&s->mtx);
+		c = fallback = conf_ref(s->conf);
+		pthread_mutex_unlock(&s->mtx);
+	}
+	if (how == HOW_NONE)
+		memset(&subj, 0, sizeof(subj));
+	page = stop_page(t->t, c, &subj, MHD_lookup_connection_value(conn,
+	    MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE), &len, lang);
+	if (page == NULL)
+		ret = reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "The notice page could not be built.\n");
+	else
+		ret = reply_page(conn, c, page, len, lang);
+	count(pol, how, &subj, feed);
+	tmpl_put(t);
+	conf_free(fallback);
+	policy_put(pol);
+	return ret;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **ctx)
+{
+	static const struct req noreq;
+	const struct req *rq = *ctx != NULL ? *ctx : &noreq;
+
+	(void)method;
+	(void)version;
+	(void)upload;
+	(void)upload_size;
+	/* Answer at once, whatever the method: a request body is never read
+	 * (libmicrohttpd closes the connection after the response). */
+	if (strcmp(url, "/favicon.ico") == 0)
+		return reply_text(conn, MHD_HTTP_NOT_FOUND, "Not found.\n");
+	return serve(cls, conn, rq);
+}
+
+/* Called with the raw request target before anything else: the query,
+ * parsed here, is all we keep of it. */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct req *rq = xcalloc(1, sizeof(*rq));
+	const char *q = strchr(uri, '?');
+
+	(void)cls;
+	(void)conn;
+	if (q != NULL)
+		stop_query_parse(q + 1, strlen(q + 1), &rq->q);
+	return rq;
+}
+
+static void
+on_done(void *cls, struct MHD_Connection *conn, void **ctx,
+    enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	free(*ctx);
+	*ctx = NULL;
+}
+
+/* libmicrohttpd's messages may name a client address: never logged. */
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	(void)fmt;
+	(void)ap;
+}
+
+/* ------------------------------------------------------------------ */
+/* Life cycle. */
+
+struct stop_server *
+stop_new(struct conf *c, struct verr *e)
+{
+	struct stop_server *s = xcalloc(1, sizeof(*s));
+
+	pthread_mutex_init(&s->mtx, NULL);
+	pthread_mutex_init(&s->idx_mtx, NULL);
+	for (unsigned i = 0; i < CONF_MAX_LISTEN; i++)
+		s->ls[i].fd = -1;
+	s->tmpl = tmpl_new(c, e);
+	if (s->tmpl == NULL) {
+		stop_free(s);
+		return NULL;
+	}
+	s->conf = conf_ref(c);
+	for (unsigned i = 0; i < c->nstop_page_listen; i++) {
+		struct listener *l = &s->ls[s->nls];
+
+		str_copy(l->addr, c->stop_page_listen[i], sizeof(l->addr));
+		if ((l->fd = listen_on(c->stop_page_listen[i], e)) < 0) {
+			stop_free(s);
+			return NULL;
+		}
+		s->nls++;
+	}
+	return s;
+}
+
+int
+stop_start(struct stop_server *s, struct verr *e)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_TURBO;
+
+	for (unsigned i = 0; i < s->nls; i++) {
+		struct listener *l = &s->ls[i];
+
+		l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+		    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)l->fd,
+		    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)STOP_THREADS,
+		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)STOP_CONN_MAX,
+		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)STOP_CONN_PER_IP,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)STOP_CONN_MEM,
+		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)STOP_TIMEOUT,
+		    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+		    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+		    MHD_OPTION_END);
+		if (l->mhd == NULL) {
+			verr_set(e, "stop page: cannot start the server on %s",
+			    l->addr);
+			return -1;
+		}
+	}
+	s->started = true;
+	return 0;
+}
+
+int
+stop_reload(struct stop_server *s, struct conf *c, struct verr *e)
+{
+	struct tmpl_ref *t = tmpl_new(c, e), *old;
+	struct conf *oldc;
+
+	if (t == NULL)
+		return -1;
+	pthread_mutex_lock(&s->mtx);
+	old = s->tmpl;
+	s->tmpl = t;
+	oldc = s->conf;
+	s->conf = conf_ref(c);
+	pthread_mutex_unlock(&s->mtx);
+	tmpl_put(old);
+	conf_free(oldc);
+	return 0;
+}
+
+void
+stop_free(struct stop_server *s)
+{
+	if (s == NULL)
+		return;
+	for (unsigned i = 0; i < CONF_MAX_LISTEN; i++) {
+		if (s->ls[i].mhd != NULL)
+			MHD_stop_daemon(s->ls[i].mhd);	/* closes the fd */
+		else if (s->ls[i].fd >= 0)
+			close(s->ls[i].fd);
+	}
+	tmpl_put(s->tmpl);
+	conf_free(s->conf);
+	free(s->idx.slots);
+	pthread_mutex_destroy(&s->mtx);
+	pthread_mutex_destroy(&s->idx_mtx);
+	free(s);
+}
+
+unsigned
+stop_listeners(const struct stop_server *s)
+{
+	return s->nls;
+}
+
+int
+stop_listener_fd(const struct stop_server *s, unsigned i)
+{
+	return i < s->nls ? s->ls[i].fd : -1;
+}

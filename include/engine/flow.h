@@ -1,0 +1,225 @@
+/*
+ * flow.h - bounded per-flow reassembly of the client's first bytes.
+ *
+ * One table per packet thread (no locks, not shared). A flow is keyed by
+ * its 5-tuple in the original direction (the kernel queues only the
+ * client's side) and holds a byte stream addressed by offset: for TCP the
+ * offset is seq - ISN - 1 (flow_tcp_add() does the arithmetic), for QUIC
+ * the caller passes CRYPTO frame offsets to flow_add() directly. The caller
+ * reads the contiguous prefix of the stream (the bytes from the base with
+ * no hole), parses it, and may advance the base past what it has consumed
+ * (the previous request and its body on an HTTP keep-alive connection), so
+ * a long connection stays within the per-flow cap.
+ *
+ * Memory: flow_table_new() allocates everything once: the flow slots, the
+ * hash buckets, a scratch buffer of flow_bytes_cap bytes and a pool of
+ * stream memory of memory_cap bytes managed by a buddy allocator (blocks of
+ * 256 bytes up to the per-flow cap rounded up to a power of two). A flow's
+ * stream is one contiguous block that doubles as it grows (copy to the
+ * bigger block, free the old one), so the prefix is always a plain
+ * pointer and length. Nothing is allocated per packet. The pool is touched
+ * lazily: its pages become resident as flows use them. memory_cap is
+ * rounded down to whole maximum-size blocks, and raised to at least two of
+ * them (so the flow being fed can always get its block by evicting others).
+ * Each slot costs 232 bytes (struct flow) plus a 4-byte hash bucket, beside
+ * the pool: 65536 slots are about 15 MiB. A flow without stream bytes (a
+ * SYN seen, nothing else yet) holds no block.
+ *
+ * Keys are hashed with SipHash-1-3 under a random per-table key, so a
+ * client cannot aim its flows at one bucket.
+ *
+ * Bounds and eviction:
+ *   - max_flows slots; when all are in use, creating a flow evicts the
+ *     least recently used one (counted in evicted_full).
+ *   - when the pool has no block for a growing stream, the least recently
+ *     used flows holding stream memory are released until it has (counted
+ *     in evicted_mem). The flow being fed is never evicted.
+ *   - a flow idle for longer than the idle timeout (FLOW_IDLE_MS unless set
+ *     with flow_table_set_idle()) is expired: lazily a few at a time in
+ *     flow_lookup(), all of them in flow_expire(). The caller passes the
+ *     current time in milliseconds (monotonic, or the capture's clock).
+ *   - bytes at or beyond base + flow_bytes_cap are not stored
+ *     (FLOW_ADD_OVER_CAP); the caller gives up on such a flow.
+ *   - a flow keeps at most FLOW_MAX_RANGES separate runs of bytes; a
+ *     segment that would make one more (a new island ahead of the prefix)
+ *     is not stored (FLOW_ADD_FRAGMENTED). A segment that touches the
+ *     prefix always merges, so in-order data always progresses.
+ *
+ * Overlaps: a segment whose bytes overlap bytes already stored is
+ * compared with them. Equal bytes (a retransmission) are simply ignored.
+ * If they differ (DESIGN.md: "if two versions of the same bytes disagree,
+ * decide on the blocking one"), the stream keeps the FIRST version (what
+ * the receiver most likely got, since we accepted it), the flow is marked
+ * FLOW_F_CONFLICT, and the result carries FLOW_ADD_CONFLICT, the range
+ * that differs, and `alt`: a copy of the prefix in the table's scratch
+ * buffer with the new segment's bytes overlaid. The caller parses both
+ * r.prefix (flow_data()) and r.alt and blocks if either blocks. If the
+ * differing bytes lie beyond the prefix (r.conflict_off >= the prefix end)
+ * neither version shows them yet; the caller should then drop that packet,
+ * so that the receiver never sees the second version either. Bytes of the
+ * new segment that fill holes are stored in both cases.
+ *
+ * Bytes before the base (already consumed) cannot be compared any more: a
+ * segment that lies entirely before the base is reported FLOW_ADD_OLD and
+ * ignored; the part of a segment before the base is cut off.
+ *
+ * Ownership and lifetime: the table owns every flow. A struct flow pointer
+ * (and the pointer returned by flow_data()) is valid until the next call
+ * that may release that flow: flow_release() of it, flow_lookup() (it may
+ * expire or evict others), flow_add()/flow_tcp_add() on another flow (it
+ * may evict others for memory), flow_expire(), flow_table_free(). In
+ * practice: look the flow up once per packet, use it, forget the pointer.
+ * flow_data() of the flow being fed changes on every add or advance (the
+ * block may move). `alt` is valid until the next call on the table.
+ *
+ * The caller's per-flow state lives in flow_user(): FLOW_USER_SIZE bytes,
+ * 8-byte aligned, zeroed when the flow is created (or reset by a new SYN),
+ * opaque to this module (protocol, decided flag, next HTTP request offset,
+ * QUIC DCID and version, chunked-body walker state, ...). Cast it to a
+ * struct of your own and static_assert its size.
+ */
+#ifndef VETO_FLOW_H
+#define VETO_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/pkt.h"
+
+#define FLOW_IDLE_MS 10000	/* default idle timeout */
+#define FLOW_MAX_RANGES 8	/* runs of bytes kept per flow */
+#define FLOW_USER_SIZE 96	/* bytes of caller state per flow (inspect: QUIC keys) */
+#define FLOW_MIN_BLOCK 256	/* smallest stream block */
+
+/* The 5-tuple in the client's direction. Build it with flow_key_set(),
+ * which zeroes the unused bytes (the key is hashed and compared whole). */
+struct flow_key {
+	uint8_t src[16];	/* IPv4 in the first 4 bytes */
+	uint8_t dst[16];
+	uint16_t sport, dport;	/* host order */
+	uint8_t family;		/* 4 or 6 */
+	uint8_t proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t pad[2];		/* zero */
+};
+
+struct flow;
+struct flow_table;
+
+/* Per-table counters; the caller reads them (flow_table_stats()). */
+struct flow_stats {
+	uint64_t flows;		/* flows in use now */
+	uint64_t max_flows;	/* slots */
+	uint64_t mem_used;	/* stream bytes held in blocks now */
+	uint64_t mem_cap;	/* the pool's size */
+	uint64_t created;	/* flows created */
+	uint64_t released;	/* flows released by the caller */
+	uint64_t expired;	/* idle flows expired */
+	uint64_t evicted_full;	/* evicted because every slot was in use */
+	uint64_t evicted_mem;	/* evicted because the pool was full */
+	uint64_t over_cap;	/* segments with bytes beyond the per-flow cap */
+	uint64_t conflicts;	/* segments whose overlap disagreed */
+	uint64_t fragmented;	/* segments refused: too many holes */
+	uint64_t midstream;	/* TCP flows first seen at a data segment */
+};
+
+/* Flow flags (flow_flags()). Sticky until the flow is released. */
+#define FLOW_F_ISN		0x01	/* TCP: the stream origin is known */
+#define FLOW_F_MIDSTREAM	0x02	/* TCP: started at a data segment */
+#define FLOW_F_CONFLICT		0x04	/* two versions of some bytes disagreed */
+#define FLOW_F_OVER_CAP		0x08	/* bytes beyond the cap were dropped */
+#define FLOW_F_FRAGMENTED	0x10	/* a segment was refused: too many holes */
+
+/* What an add did (struct flow_add_result.flags). */
+#define FLOW_ADD_STORED		0x001	/* new bytes were stored */
+#define FLOW_ADD_GREW		0x002	/* the contiguous prefix grew */
+#define FLOW_ADD_OLD		0x004	/* all bytes were before the base or
+					 * already stored: nothing new */
+#define FLOW_ADD_OVER_CAP	0x008	/* bytes beyond base + cap not stored */
+#define FLOW_ADD_CONFLICT	0x010	/* overlapping bytes differed: see alt */
+#define FLOW_ADD_FRAGMENTED	0x020	/* too many holes: nothing stored */
+#define FLOW_ADD_MIDSTREAM	0x040	/* TCP: this segment started the stream */
+#define FLOW_ADD_RESET		0x080	/* TCP: a SYN with a new ISN restarted
+					 * the flow (stream and user state) */
+#define FLOW_ADD_SYN		0x100	/* TCP: a SYN set the ISN */
+
+struct flow_add_result {
+	unsigned flags;		/* FLOW_ADD_* */
+	size_t prefix_len;	/* contiguous bytes from the base, after the add */
+	/* with FLOW_ADD_CONFLICT: */
+	uint64_t conflict_off;	/* stream offset of the first differing byte */
+	size_t conflict_len;	/* up to and including the last differing one */
+	const uint8_t *alt;	/* the prefix with the new bytes overlaid */
+	size_t alt_len;		/* == prefix_len */
+};
+
+/*
+ * Create a table of max_flows slots, a per-flow cap of flow_bytes_cap
+ * bytes (reasm_flow_bytes) and a stream pool of memory_cap bytes
+ * (reasm_memory). Returns NULL on a bad argument (zero, or more than 2^24
+ * flows, or a cap above 16 MiB) or out of memory.
+ */
+struct flow_table *flow_table_new(size_t max_flows, size_t flow_bytes_cap,
+    size_t memory_cap);
+void flow_table_free(struct flow_table *t);	/* NULL allowed */
+void flow_table_set_idle(struct flow_table *t, uint64_t idle_ms);
+const struct flow_stats *flow_table_stats(const struct flow_table *t);
+size_t flow_table_cap(const struct flow_table *t);	/* per-flow cap */
+
+/* The key of a parsed packet (its direction as seen). */
+void flow_key_set(struct flow_key *k, const struct pkt *p);
+
+/*
+ * Find the flow of k and mark it used at now_ms. If it is not there (or was
+ * idle too long, which releases it) and create is true, make a new one
+ * (with an empty stream at base 0 and zeroed user state), evicting the
+ * least recently used flow if the table is full; *created (may be NULL)
+ * says which. Returns NULL if not found and create is false.
+ */
+struct flow *flow_lookup(struct flow_table *t, const struct flow_key *k,
+    uint64_t now_ms, bool create, bool *created);
+void flow_release(struct flow_table *t, struct flow *f);
+/* Expire every flow idle at now_ms; returns how many. */
+size_t flow_expire(struct flow_table *t, uint64_t now_ms);
+
+/*
+ * Add len bytes at stream offset off. Fills *r (flags and the prefix
+ * length; see above for conflicts). Never fails: what could not be stored
+ * is said in r->flags.
+ */
+void flow_add(struct flow_table *t, struct flow *f, uint64_t off,
+    const uint8_t *data, size_t len, struct flow_add_result *r);
+
+/*
+ * Feed one TCP packet of the flow. A SYN sets the ISN (a SYN with another
+ * ISN than the known one restarts the flow: FLOW_ADD_RESET). Payload goes
+ * to offset seq - ISN - 1 (a SYN's own payload, TCP Fast Open, to 0),
+ * unwrapped to 64 bits around the base. If the ISN is unknown when data
+ * arrives (the SYN was missed or the flow was expired), the stream starts
+ * at this segment (FLOW_ADD_MIDSTREAM, FLOW_F_MIDSTREAM).
+ */
+void flow_tcp_add(struct flow_table *t, struct flow *f, const struct pkt *p,
+    struct flow_add_result *r);
+
+/* The contiguous prefix: *len bytes from the base. NULL when empty. */
+const uint8_t *flow_data(const struct flow *f, size_t *len);
+uint64_t flow_base(const struct flow *f);	/* stream offset of flow_data() */
+uint64_t flow_end(const struct flow *f);	/* one past the last stored byte */
+unsigned flow_flags(const struct flow *f);
+void *flow_user(struct flow *f);		/* FLOW_USER_SIZE bytes */
+const struct flow_key *flow_key(const struct flow *f);
+
+/*
+ * Forget every byte before stream offset off (>= the base; beyond the
+ * stored bytes is allowed: a body being skipped). Later bytes before off
+ * are FLOW_ADD_OLD. The kept bytes move to the front of the block, which
+ * shrinks if they fit a smaller one, or is freed when nothing is left.
+ * Returns -1 (and changes nothing) if off is before the base.
+ */
+int flow_advance(struct flow_table *t, struct flow *f, uint64_t off);
+
+/* SipHash-1-3 of len bytes under key; exposed for tests and the bench. */
+uint64_t flow_siphash(const uint64_t key[2], const void *data, size_t len,
+    int crounds, int drounds);
+
+#endif
