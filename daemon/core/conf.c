@@ -40,6 +40,7 @@ static const char *const expired[] = {"enforce", "disable", NULL};
 static const char *const dns_actions[] = {"stoppage", "nxdomain", "refused", NULL};
 static const char *const http_actions[] = {"redirect", "451", NULL};
 static const char *const no_sni[] = {"allow", "block", NULL};
+static const char *const policies[] = {"block", "allow", NULL};
 
 #define G(f) offsetof(struct conf, f)
 #define F(f) offsetof(struct feed_conf, f)
@@ -91,6 +92,9 @@ static const struct ckey keys[] = {
 	{"http_action", T_ENUM, S_GLOBAL, G(http_action), 0, 0, "redirect", 0, 0, http_actions},
 	{"tls_no_sni", T_ENUM, S_GLOBAL, G(tls_no_sni), 0, 0, "allow", 0, 0, no_sni},
 	{"reasm_flow_bytes", T_SIZE, S_GLOBAL, G(reasm_flow_bytes), 0, 0, "16384", 0, 1u << 20, NULL},
+	{"tcp_overcap", T_ENUM, S_GLOBAL, G(tcp_overcap), 0, 0, "block", 0, 0, policies},
+	{"undecided_last_packet", T_ENUM, S_GLOBAL, G(undecided_last_packet), 0, 0, "block", 0, 0, policies},
+	{"undecided_hold", T_U64, S_GLOBAL, G(undecided_hold), 0, 0, "60", 10, 3600, NULL},
 	{"reasm_memory", T_SIZE, S_GLOBAL, G(reasm_memory), 0, 0, "64MiB", 0, 1ULL << 34, NULL},
 	{"metrics_listen", T_STR, S_GLOBAL, G(metrics_listen), 0, 0, "127.0.0.1:9153", 0, 0, NULL},
 	{"control_socket", T_STR, S_GLOBAL, G(control_socket), 0, 0, "/run/veto/control.sock", 0, 0, NULL},

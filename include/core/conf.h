@@ -38,6 +38,8 @@ enum conf_on_expired { ON_EXPIRED_ENFORCE, ON_EXPIRED_DISABLE };
 enum conf_dns_action { DNS_ACTION_STOPPAGE, DNS_ACTION_NXDOMAIN, DNS_ACTION_REFUSED };
 enum conf_http_action { HTTP_ACTION_REDIRECT, HTTP_ACTION_451 };
 enum conf_tls_no_sni { TLS_NO_SNI_ALLOW, TLS_NO_SNI_BLOCK };
+/* tcp_overcap, undecided_last_packet */
+enum conf_policy { CONF_POLICY_BLOCK, CONF_POLICY_ALLOW };
 
 #define CHAIN_FORWARD 0x1u
 #define CHAIN_INPUT 0x2u
@@ -106,6 +108,9 @@ struct conf {
 	int tls_no_sni;				/* enum conf_tls_no_sni */
 
 	uint64_t reasm_flow_bytes, reasm_memory;
+	int tcp_overcap;			/* enum conf_policy */
+	int undecided_last_packet;		/* enum conf_policy */
+	uint64_t undecided_hold;		/* seconds */
 
 	char *metrics_listen;			/* "" disables */
 	char *control_socket;
