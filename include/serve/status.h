@@ -224,13 +224,17 @@ struct cJSON *status_json_status(const struct daemon_status *s,
 struct cJSON *status_json_feeds(const struct daemon_status *s);
 
 /* The rule set's counters from `iptables -w -t mangle -L VETO -n -v -x`
- * output (the comments veto-queue, veto-dns, veto-cap; rules.h). Sums
+ * output (the comments veto-queue, veto-dns, veto-cap, veto-allowed,
+ * veto-blocked, veto-rate-dns, veto-rate-flows, veto-dns-cap; rules.h). Sums
  * IPv4 and IPv6 if both outputs are concatenated. Lines that do not parse
  * are ignored. Returns the number of veto rules found. */
 struct status_rules {
 	uint64_t queued;	/* packets of veto-queue + veto-dns rules */
 	uint64_t cap_hits;	/* packets of veto-cap rules */
 	uint64_t allowed, blocked;	/* veto-allowed, veto-blocked */
+	uint64_t rate_dns;	/* dropped by veto-rate-dns (rate_limit_dns) */
+	uint64_t rate_flows;	/* dropped by veto-rate-flows */
+	uint64_t dns_cap;	/* dropped by veto-dns-cap (dns_tcp_bytes_cap) */
 };
 int status_parse_rules(const char *text, struct status_rules *out);
 

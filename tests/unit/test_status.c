@@ -300,6 +300,20 @@ test_rules(void **state)
 	assert_int_equal(status_parse_rules("  5 1 RETURN /* veto-cap */", &r), 1);
 	assert_int_equal(r.cap_hits, 5);
 	assert_int_equal(status_parse_rules("5 1 RETURN /* veto-cap", &r), 0);
+	/* the drops before the queue (rate limits, TCP/53 byte cap) */
+	assert_int_equal(status_parse_rules(
+	    "  70  4200 DROP 17 -- * * 0.0.0.0/0 0.0.0.0/0 udp dpt:53 limit: "
+	    "above 200/sec burst 400 mode srcip /* veto-rate-dns */\n"
+	    "   3   180 DROP 6 -- * * 0.0.0.0/0 0.0.0.0/0 tcp dpt:53 limit: "
+	    "above 200/sec burst 400 mode srcip /* veto-rate-dns */\n"
+	    "   9   540 DROP 6 -- * * 0.0.0.0/0 0.0.0.0/0 multiport dports "
+	    "80,443 ctstate NEW /* veto-rate-flows */\n"
+	    "   2  2900 DROP 6 -- * * 0.0.0.0/0 0.0.0.0/0 tcp dpt:53 connbytes "
+	    "1048577 /* veto-dns-cap */\n", &r), 4);
+	assert_int_equal(r.rate_dns, 73);
+	assert_int_equal(r.rate_flows, 9);
+	assert_int_equal(r.dns_cap, 2);
+	assert_int_equal(r.queued, 0);
 }
 
 static void
