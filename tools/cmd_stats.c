@@ -253,6 +253,12 @@ print_queues(const cJSON *j)
 		else
 			printf(" %10s %10s %10s\n", "-", "-", "-");
 	}
+	cJSON_ArrayForEach(q, qs)
+		printf("  queue %" PRIu64 " overflow: %" PRIu64 " packets not "
+		    "queued to vetod, %" PRIu64 " of them passed unfiltered; "
+		    "found full for %" PRIu64 " s\n", num(q, "queue"),
+		    num(q, "overflow"), num(q, "unfiltered"),
+		    num(q, "full_seconds"));
 }
 
 static void

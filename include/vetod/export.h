@@ -18,6 +18,8 @@
 #ifndef VETO_EXPORT_H
 #define VETO_EXPORT_H
 
+#define EXPORT_OVERFLOW_LOG_EVERY 60	/* s between queue overflow lines */
+
 #include <time.h>
 
 #include "core/util.h"
