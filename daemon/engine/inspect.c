@@ -12,7 +12,7 @@
 #include "engine/pkt.h"
 #include "engine/quic.h"
 #include "engine/respond.h"
-#include "serve/stoppage.h"
+#include "engine/blockresp.h"
 #include "engine/tls.h"
 
 /* Biggest forged TCP payload: one segment under a 1280-byte IPv6 MTU. */
