@@ -1,5 +1,5 @@
 /*
- * stats.h - counts, never identities (DESIGN.md section 5).
+ * stats.h - counts, never identities (docs/design.md section 5).
  *
  * Packet threads each own a struct stats_thread and bump its counters with
  * STATS_INC(): a relaxed atomic load and store by the single writer, which

@@ -1,7 +1,7 @@
 /*
  * stoppage.h - what a blocked user is shown: the HTTP response injected for
  * a blocked request (a 302 to the stop page, or a 451: engine/blockresp.h),
- * and the stop page itself, rendered from a template the operator may replace (DESIGN.md
+ * and the stop page itself, rendered from a template the operator may replace (docs/design.md
  * sections 4 and 5). stop.c serves the page; this file holds everything
  * that needs no socket, so the tests and the fuzzer call it directly.
  *
