@@ -12,7 +12,7 @@
 #include "engine/pkt.h"
 #include "engine/quic.h"
 #include "engine/respond.h"
-#include "serve/stoppage.h"
+#include "engine/blockresp.h"
 #include "engine/tls.h"
 
 _Static_assert(SP_TCP_RST - SP_TCP_AHEAD == FLOW_DROP_RST - FLOW_DROP_AHEAD,
