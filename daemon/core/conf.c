@@ -41,8 +41,6 @@ static const char *const dns_actions[] = {"stoppage", "nxdomain", "refused", NUL
 static const char *const http_actions[] = {"redirect", "451", NULL};
 static const char *const no_sni[] = {"allow", "block", NULL};
 static const char *const drop_pass[] = {"drop", "pass", NULL};
-static const char *const h2c_modes[] = {"url-hosts", "block", "allow", NULL};
-static const char *const overcap[] = {"block", "host", NULL};
 
 #define G(f) offsetof(struct conf, f)
 #define F(f) offsetof(struct feed_conf, f)
@@ -94,9 +92,6 @@ static const struct ckey keys[] = {
 	{"http_action", T_ENUM, S_GLOBAL, G(http_action), 0, 0, "redirect", 0, 0, http_actions},
 	{"tls_no_sni", T_ENUM, S_GLOBAL, G(tls_no_sni), 0, 0, "allow", 0, 0, no_sni},
 	{"dns_malformed", T_ENUM, S_GLOBAL, G(dns_malformed), 0, 0, "drop", 0, 0, drop_pass},
-	{"quic_unknown_version", T_ENUM, S_GLOBAL, G(quic_unknown_version), 0, 0, "drop", 0, 0, drop_pass},
-	{"h2c", T_ENUM, S_GLOBAL, G(h2c), 0, 0, "url-hosts", 0, 0, h2c_modes},
-	{"http_overcap", T_ENUM, S_GLOBAL, G(http_overcap), 0, 0, "block", 0, 0, overcap},
 	{"reasm_flow_bytes", T_SIZE, S_GLOBAL, G(reasm_flow_bytes), 0, 0, "16384", 0, 1u << 20, NULL},
 	{"reasm_memory", T_SIZE, S_GLOBAL, G(reasm_memory), 0, 0, "64MiB", 0, 1ULL << 34, NULL},
 	{"metrics_listen", T_STR, S_GLOBAL, G(metrics_listen), 0, 0, "127.0.0.1:9153", 0, 0, NULL},
