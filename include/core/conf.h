@@ -41,6 +41,7 @@ enum conf_tls_no_sni { TLS_NO_SNI_ALLOW, TLS_NO_SNI_BLOCK };
 enum conf_drop_pass { CONF_DROP, CONF_PASS };	/* dns_malformed, quic_unknown_version */
 enum conf_h2c { H2C_URL_HOSTS, H2C_BLOCK, H2C_ALLOW };
 enum conf_http_overcap { HTTP_OVERCAP_BLOCK, HTTP_OVERCAP_HOST };
+enum conf_rpz_action { RPZ_ACTION_NXDOMAIN, RPZ_ACTION_NODATA, RPZ_ACTION_STOPPAGE };
 
 #define CHAIN_FORWARD 0x1u
 #define CHAIN_INPUT 0x2u
@@ -113,6 +114,10 @@ struct conf {
 	int http_overcap;			/* enum conf_http_overcap */
 
 	uint64_t reasm_flow_bytes, reasm_memory;
+
+	char *rpz_file;				/* NULL: no RPZ zone written */
+	int rpz_action;				/* enum conf_rpz_action */
+	char *rpz_origin;
 
 	char *metrics_listen;			/* "" disables */
 	char *control_socket;
