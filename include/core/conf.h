@@ -76,6 +76,9 @@ struct conf {
 	uint32_t mark_mask;			/* contiguous, >= 2 bits */
 	uint64_t queue_maxlen;			/* NFQUEUE max length */
 	uint64_t connbytes_cap;			/* packets queued per undecided flow */
+	uint64_t rate_limit_dns;		/* port-53 packets/s per source, 0: off */
+	uint64_t rate_limit_flows;		/* new queued flows/s per source, 0: off */
+	uint64_t dns_tcp_bytes_cap;		/* bytes of one TCP/53 flow, 0: off */
 	uint16_t http_ports[CONF_MAX_PORTS];
 	unsigned nhttp_ports;
 	uint16_t tls_ports[CONF_MAX_PORTS];
