@@ -9,7 +9,8 @@ libcurl4-openssl-dev libcjson-dev libssl-dev libidn2-dev libpsl-dev publicsuffix
 libmicrohttpd-dev libpcap-dev libcap-dev libcmocka-dev"
 TEST_PKGS="minisign unbound nginx-light bind9-dnsutils curl openssl iproute2
 iptables conntrack tcpdump ngtcp2-client ngtcp2-server dnsperf iperf3 procps
-psmisc chromium ca-certificates nftables apache2-utils python3"
+psmisc chromium ca-certificates nftables apache2-utils python3
+python3-cryptography"
 
 want=$BUILD_PKGS
 [ "${1:-all}" = build ] || want="$want $TEST_PKGS"
