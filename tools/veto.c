@@ -6,19 +6,6 @@
 #include "policy/list.h"
 #include "core/veto.h"
 
-/* Subcommands whose file has not landed yet are weak: listed, but they say
- * so when called instead of failing the link. */
-#define WEAK __attribute__((weak))
-WEAK int cmd_list(int, char **);
-WEAK int cmd_check(int, char **);
-WEAK int cmd_rules(int, char **);
-WEAK int cmd_replay(int, char **);
-WEAK int cmd_stats(int, char **);
-WEAK int cmd_status(int, char **);
-WEAK int cmd_reload(int, char **);
-WEAK int cmd_fetch(int, char **);
-WEAK int cmd_audit(int, char **);
-
 static const struct cmd cmds[] = {
 	{"list", cmd_list, "verify, show and confirm signed lists"},
 	{"check", cmd_check, "check names or URLs against lists"},
@@ -51,8 +38,7 @@ usage(FILE *f, int rc)
 	    "veto %s: the command-line tool of the veto network filter.\n\n"
 	    "Commands:\n", VETO_VERSION);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-8s %s%s\n", cmds[i].name, cmds[i].description,
-		    cmds[i].fn ? "" : " (not built yet)");
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].description);
 	fprintf(f, "\n`veto COMMAND --help` describes the options of a command.\n");
 	return rc;
 }
@@ -73,10 +59,6 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[1], cmds[i].name) != 0)
 			continue;
-		if (cmds[i].fn == NULL) {
-			fprintf(stderr, "veto: `%s' is not built yet\n", argv[1]);
-			return 2;
-		}
 		return cmds[i].fn(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "veto: unknown command `%s'\n\n", argv[1]);

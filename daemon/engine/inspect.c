@@ -12,7 +12,7 @@
 #include "engine/pkt.h"
 #include "engine/quic.h"
 #include "engine/respond.h"
-#include "serve/stoppage.h"
+#include "engine/blockresp.h"
 #include "engine/tls.h"
 
 /* Biggest forged TCP payload: one segment under a 1280-byte IPv6 MTU. */
@@ -653,7 +653,7 @@ stream_parse(struct call *c, struct flow *f, struct fstate *fs,
 	}
 }
 
-/* Overlapping segments that disagree (DESIGN.md: decide on the blocking
+/* Overlapping segments that disagree (docs/design.md: decide on the blocking
  * version). The packet carrying the second version is dropped, so the
  * receiver can only ever get the version veto inspected. For TLS, whose
  * parse is stateless, the second version is parsed too: if it names a

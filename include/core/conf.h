@@ -1,6 +1,6 @@
 /*
  * conf.h - veto.conf: one `key = value` file, `#` comments, `[feed NAME]`
- * sections (DESIGN.md section 8 names every key; conf/veto.conf documents
+ * sections (docs/design.md section 8 names every key; conf/veto.conf documents
  * them).
  *
  * One table in conf.c drives parsing, defaults and printing (Redis style):
@@ -131,7 +131,7 @@ void conf_print(FILE *f, const struct conf *c);
 /* Find a feed by name; NULL if none. */
 const struct feed_conf *conf_feed(const struct conf *c, const char *name);
 
-/* Mark layout inside mark_mask (DESIGN.md section 6): the two lowest bits
+/* Mark layout inside mark_mask (docs/design.md section 6): the two lowest bits
  * of the mask hold one of these values. */
 enum conf_mark {
 	MARK_UNDECIDED = 0,	/* keep queueing */

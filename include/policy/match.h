@@ -2,7 +2,7 @@
  * match.h - does a list entry cover this name or URL? The hottest code in
  * the daemon, and where over- or under-blocking would be born.
  *
- * Semantics (DESIGN.md section 3):
+ * Semantics (docs/design.md section 3):
  *   domain  the name and every name below it (bad.example blocks
  *           x.bad.example, never notbad.example nor example);
  *   host    that exact name;

@@ -1,6 +1,6 @@
 /*
  * norm.h - the canonical form of names and URLs, one set of rules applied
- * identically to list values and to names and URLs seen in traffic (DESIGN.md
+ * identically to list values and to names and URLs seen in traffic (docs/design.md
  * section 3). If the two sides were canonicalised differently, the filter
  * would over- or under-block; that is why there is exactly one function for
  * each kind of value.

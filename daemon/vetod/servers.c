@@ -1,5 +1,5 @@
 /*
- * export.c - vetod's counts and controls to the outside: the status every
+ * servers.c - vetod's counts and controls to the outside: the status every
  * exporter reads (status.h), the Prometheus page (metrics.c), the control
  * socket (ctl.c) and its jobs, the periodic report (report.c) and the
  * summary line (summary.c). daemon.c calls these at the points of its life
@@ -20,7 +20,7 @@
 
 #include "serve/ctl.h"
 #include "vetod/daemon.h"
-#include "vetod/export.h"
+#include "vetod/servers.h"
 #include "vetod/feeds.h"
 #include "vetod/fetcher.h"
 #include "core/log.h"
@@ -97,7 +97,7 @@ fill_feed(struct feeds *fs, unsigned i, struct status_feed *sf)
 }
 
 static void
-export_fill(void *arg, struct daemon_status *out)
+servers_fill(void *arg, struct daemon_status *out)
 {
 	struct daemon *d = arg;
 	struct policy *p = policy_get();
@@ -124,7 +124,7 @@ export_fill(void *arg, struct daemon_status *out)
 }
 
 static void
-export_drain(void *arg)
+servers_drain(void *arg)
 {
 	struct policy *p = policy_get();
 	const struct policy *pp = p;
@@ -137,7 +137,7 @@ export_drain(void *arg)
 static struct status_source
 source(struct daemon *d)
 {
-	struct status_source src = {export_fill, export_drain, d};
+	struct status_source src = {servers_fill, servers_drain, d};
 
 	return src;
 }
@@ -220,7 +220,7 @@ run_job(struct daemon *d, struct daemon_job *j)
 }
 
 void
-export_jobs(struct daemon *d)
+servers_jobs(struct daemon *d)
 {
 	struct daemon_job jobs[DAEMON_MAX_JOBS];
 	unsigned n;
@@ -255,7 +255,7 @@ report_conf_of(const struct daemon *d)
 }
 
 int
-export_open(struct daemon *d, struct verr *e)
+servers_open(struct daemon *d, struct verr *e)
 {
 	struct report_conf rc = report_conf_of(d);
 	gid_t gid = d->gid == (gid_t)-1 ? 0 : d->gid;
@@ -285,7 +285,7 @@ export_open(struct daemon *d, struct verr *e)
 }
 
 int
-export_start(struct daemon *d, struct verr *e)
+servers_start(struct daemon *d, struct verr *e)
 {
 	struct status_source src = source(d);
 	struct ctl_ops ops = {src, on_reload, on_fetch, on_confirm, d};
@@ -313,7 +313,7 @@ export_start(struct daemon *d, struct verr *e)
 }
 
 void
-export_reconfigure(struct daemon *d)
+servers_reconfigure(struct daemon *d)
 {
 	struct report_conf rc = report_conf_of(d);
 
@@ -322,7 +322,7 @@ export_reconfigure(struct daemon *d)
 }
 
 void
-export_tick(struct daemon *d, time_t now)
+servers_tick(struct daemon *d, time_t now)
 {
 	struct policy *p = policy_get();
 	struct verr e;
@@ -342,7 +342,7 @@ export_tick(struct daemon *d, time_t now)
 }
 
 void
-export_quiesce(struct daemon *d)
+servers_quiesce(struct daemon *d)
 {
 	if (d->ctl != NULL && !d->ctl_stopped) {
 		ctl_stop(d->ctl);
@@ -354,12 +354,12 @@ export_quiesce(struct daemon *d)
 }
 
 void
-export_stop(struct daemon *d)
+servers_stop(struct daemon *d)
 {
 	struct verr e;
 
 	if (d->ctl != NULL) {
-		export_quiesce(d);
+		servers_quiesce(d);
 		pthread_mutex_lock(&d->jobs_mtx);
 		for (unsigned i = 0; i < d->njobs; i++)
 			ctl_job_done(d->jobs[i].job, false, "vetod is stopping", NULL);
@@ -371,7 +371,7 @@ export_stop(struct daemon *d)
 	metrics_stop(d->metrics);
 	d->metrics = NULL;
 	if (d->report != NULL) {
-		export_drain(d);
+		servers_drain(d);
 		if (report_flush(d->report, time(NULL), &e) == -1)
 			log_warnx("last report not written: %s", e.msg);
 		report_free(d->report);
