@@ -25,6 +25,7 @@ int cmd_reload(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_conf(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /* True if argv holds -h or --help before a "--". */
 int cmd_wants_help(int argc, char **argv);

@@ -16,6 +16,7 @@ static const struct cmd cmds[] = {
 	{"stats", cmd_stats, "print the live counters of vetod"},
 	{"status", cmd_status, "say which lists are in force and whether vetod is healthy"},
 	{"reload", cmd_reload, "ask vetod to reload its configuration and lists"},
+	{"export", cmd_export, "write the lists in force for resolvers (RPZ)"},
 	{"conf", cmd_conf, "check a configuration file and print the effective values"},
 };
 

@@ -306,6 +306,38 @@ render_rules(struct mbuf *b, const struct daemon_status *s)
 	sample(b, "veto_rules_cap_hits_total", s->rules_cap_hits, NULL);
 }
 
+/* Overflow (status.h): what the kernel could not hand to vetod, what of
+ * it passed unfiltered, and the seconds a queue was found full (whose
+ * packets, with fail_open, the kernel neither counts nor numbers). */
+static void
+render_overflow(struct mbuf *b, const struct daemon_status *s)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fam[] = {
+		{"veto_queue_overflow_total", "counter", "Packets the kernel "
+		    "could not queue to vetod (queue or socket full)."},
+		{"veto_unfiltered_packets_total", "counter", "Of those, packets "
+		    "passed unfiltered (fail_open); a full queue with fail_open "
+		    "passes more, uncounted: see veto_queue_full_seconds_total."},
+		{"veto_queue_full_seconds_total", "counter",
+		    "Seconds vetod found the queue full (sampled each second)."},
+	};
+	char q[16];
+
+	for (size_t k = 0; k < ARRAY_LEN(fam); k++) {
+		family(b, fam[k].name, fam[k].type, fam[k].help);
+		for (unsigned i = 0; i < s->nqueues; i++) {
+			const struct status_queue *sq = &s->queues[i];
+			uint64_t v = k == 0 ? status_queue_overflow(sq) :
+			    k == 1 ? status_queue_unfiltered(sq, s->fail_open) :
+			    sq->full_seconds;
+			snprintf(q, sizeof(q), "%u", sq->num);
+			sample(b, fam[k].name, v, "queue", q, NULL);
+		}
+	}
+}
+
 static void
 render_queues(struct mbuf *b, const struct daemon_status *s)
 {
@@ -327,6 +359,7 @@ render_queues(struct mbuf *b, const struct daemon_status *s)
 		if (k == 2)
 			render_queue_verdicts(b, s);
 	}
+	render_overflow(b, s);
 	if (s->have_rules)
 		render_rules(b, s);
 }

@@ -137,6 +137,7 @@ daemon_start(struct daemon *d, struct verr *e)
 	if ((d->fetcher = fetcher_new(e)) == NULL)
 		return -1;
 	for (unsigned i = 0; i < d->conf->queue_count; i++) {
+		d->queue_maxlen = d->conf->queue_maxlen;
 		d->workers[i] = worker_new(d->conf->queue_first + i, d->conf, e);
 		if (d->workers[i] == NULL)
 			return -1;

@@ -12,6 +12,8 @@
  * main loop, woken through a self-pipe.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +62,9 @@ fill_queues(struct daemon *d, struct daemon_status *out)
 		q->enobufs = qs.enobufs;
 		q->truncated = qs.truncated;
 		q->errors = qs.errors;
+		q->maxlen = (uint32_t)d->queue_maxlen;
+		q->full_seconds = atomic_load_explicit(&d->q_full_seconds[i],
+		    memory_order_relaxed);
 		for (size_t k = 0; k < nproc; k++) {
 			if (proc[k].num != q->num)
 				continue;
@@ -321,6 +326,44 @@ servers_reconfigure(struct daemon *d)
 	summary_set_interval(d->summary, d->conf->stats_interval);
 }
 
+/* Once a second: sample the queues' fill level (a full queue with
+ * fail_open passes packets the kernel neither counts nor numbers, see
+ * status.h), and say in the log, at most once a minute, when packets
+ * overflowed since the last line. */
+static void
+overflow_tick(struct daemon *d, time_t now)
+{
+	struct daemon_status st;
+	struct status_source src = source(d);
+	uint64_t over = 0, unfiltered = 0, full = 0;
+
+	status_collect(&src, &st);
+	for (unsigned i = 0; i < st.nqueues; i++) {
+		const struct status_queue *q = &st.queues[i];
+		if (status_queue_full(q))
+			atomic_fetch_add_explicit(&d->q_full_seconds[i], 1,
+			    memory_order_relaxed);
+		over += status_queue_overflow(q);
+		unfiltered += status_queue_unfiltered(q, st.fail_open);
+		full += q->full_seconds + status_queue_full(q);
+	}
+	if ((over == d->overflow_at_log && full == d->full_at_log) ||
+	    now - d->overflow_logged < SERVERS_OVERFLOW_LOG_EVERY)
+		return;
+	log_warnx("queue overflow: %" PRIu64 " packets not queued to vetod "
+	    "(%" PRIu64 " passed unfiltered), queue full for %" PRIu64 " s, "
+	    "since the last such line; %s; add queues, set rate_limit_dns and "
+	    "rate_limit_flows (README, \"Under load\")",
+	    over - d->overflow_at_log, unfiltered >= d->unfiltered_at_log ?
+	    unfiltered - d->unfiltered_at_log : 0, full - d->full_at_log,
+	    st.fail_open ? "with fail_open they passed unfiltered" :
+	    "fail_open = no: they were dropped");
+	d->overflow_logged = now;
+	d->overflow_at_log = over;
+	d->unfiltered_at_log = unfiltered;
+	d->full_at_log = full;
+}
+
 void
 servers_tick(struct daemon *d, time_t now)
 {
@@ -339,6 +382,7 @@ servers_tick(struct daemon *d, time_t now)
 	if (report_tick(d->report, now, &e) == -1)
 		log_warnx("report not written: %s; it is kept and retried", e.msg);
 	summary_tick(d->summary, now, NULL, 0);
+	overflow_tick(d, now);
 }
 
 void

@@ -38,6 +38,7 @@ enum conf_on_expired { ON_EXPIRED_ENFORCE, ON_EXPIRED_DISABLE };
 enum conf_dns_action { DNS_ACTION_STOPPAGE, DNS_ACTION_NXDOMAIN, DNS_ACTION_REFUSED };
 enum conf_http_action { HTTP_ACTION_REDIRECT, HTTP_ACTION_451 };
 enum conf_tls_no_sni { TLS_NO_SNI_ALLOW, TLS_NO_SNI_BLOCK };
+enum conf_rpz_action { RPZ_ACTION_NXDOMAIN, RPZ_ACTION_NODATA, RPZ_ACTION_STOPPAGE };
 
 #define CHAIN_FORWARD 0x1u
 #define CHAIN_INPUT 0x2u
@@ -75,6 +76,9 @@ struct conf {
 	uint32_t mark_mask;			/* contiguous, >= 2 bits */
 	uint64_t queue_maxlen;			/* NFQUEUE max length */
 	uint64_t connbytes_cap;			/* packets queued per undecided flow */
+	uint64_t rate_limit_dns;		/* port-53 packets/s per source, 0: off */
+	uint64_t rate_limit_flows;		/* new queued flows/s per source, 0: off */
+	uint64_t dns_tcp_bytes_cap;		/* bytes of one TCP/53 flow, 0: off */
 	uint16_t http_ports[CONF_MAX_PORTS];
 	unsigned nhttp_ports;
 	uint16_t tls_ports[CONF_MAX_PORTS];
@@ -106,6 +110,10 @@ struct conf {
 	int tls_no_sni;				/* enum conf_tls_no_sni */
 
 	uint64_t reasm_flow_bytes, reasm_memory;
+
+	char *rpz_file;				/* NULL: no RPZ zone written */
+	int rpz_action;				/* enum conf_rpz_action */
+	char *rpz_origin;
 
 	char *metrics_listen;			/* "" disables */
 	char *control_socket;

@@ -18,6 +18,8 @@
 #ifndef VETO_SERVERS_H
 #define VETO_SERVERS_H
 
+#define SERVERS_OVERFLOW_LOG_EVERY 60	/* s between queue overflow lines */
+
 #include <time.h>
 
 #include "core/util.h"
