@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/conf.h"
+#include "core/net.h"
 
 enum ctype {
 	T_STR,		/* char * */
@@ -623,35 +624,13 @@ validate_feed(struct conf *c, struct feed_conf *f, struct verr *e)
 static bool
 parse_addr_port(const char *s, bool need_port)
 {
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon, *h = s;
-	size_t hl;
-	uint64_t port;
-	struct in6_addr a6;
-	struct in_addr a4;
+	struct sockaddr_storage ss;
+	socklen_t sl;
 
-	if (*s == '[') {
-		const char *close = strchr(s, ']');
-		if (close == NULL)
-			return false;
-		h = s + 1;
-		hl = (size_t)(close - h);
-		colon = close[1] == ':' ? close + 1 : NULL;
-		if (close[1] != '\0' && colon == NULL)
-			return false;
-	} else {
-		colon = strrchr(s, ':');
-		hl = colon ? (size_t)(colon - s) : strlen(s);
-	}
-	if (hl >= sizeof(host))
-		return false;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	if (inet_pton(AF_INET, host, &a4) != 1 && inet_pton(AF_INET6, host, &a6) != 1)
-		return false;
-	if (colon == NULL)
-		return !need_port;
-	return parse_u64(colon + 1, 1, 65535, &port);
+	/* the parser that binds (core/net.c): what -n accepts, vetod binds;
+	 * 1 stands for "no port" */
+	return net_addr_parse(s, need_port ? 0 : 1, need_port ? NET_LISTEN : 0,
+	    &ss, &sl);
 }
 
 /* rpz_origin: a plain DNS name (rpz.c canonicalises it); stoppage answers
