@@ -42,6 +42,7 @@ static const char *const expired[] = {"enforce", "disable", NULL};
 static const char *const dns_actions[] = {"stoppage", "nxdomain", "refused", NULL};
 static const char *const http_actions[] = {"redirect", "451", NULL};
 static const char *const no_sni[] = {"allow", "block", NULL};
+static const char *const drop_pass[] = {"drop", "pass", NULL};
 static const char *const rpz_actions[] = {"nxdomain", "nodata", "stoppage", NULL};
 
 #define G(f) offsetof(struct conf, f)
@@ -96,6 +97,7 @@ static const struct ckey keys[] = {
 	{"operator_contact", T_STR, S_GLOBAL, G(operator_contact), 0, 0, NULL, 0, 0, NULL},
 	{"http_action", T_ENUM, S_GLOBAL, G(http_action), 0, 0, "redirect", 0, 0, http_actions},
 	{"tls_no_sni", T_ENUM, S_GLOBAL, G(tls_no_sni), 0, 0, "allow", 0, 0, no_sni},
+	{"dns_malformed", T_ENUM, S_GLOBAL, G(dns_malformed), 0, 0, "drop", 0, 0, drop_pass},
 	{"reasm_flow_bytes", T_SIZE, S_GLOBAL, G(reasm_flow_bytes), 0, 0, "16384", 0, 1u << 20, NULL},
 	{"reasm_memory", T_SIZE, S_GLOBAL, G(reasm_memory), 0, 0, "64MiB", 0, 1ULL << 34, NULL},
 	{"rpz_file", T_STR, S_GLOBAL, G(rpz_file), 0, 0, NULL, 0, 0, NULL},
