@@ -289,6 +289,8 @@ cmd_check(int argc, char **argv)
 	struct check *c;
 	int rc;
 
+	if (cmd_has_opt(argc, argv, "--squid"))	/* cmd_check_squid.c */
+		return check_squid(argc, argv);
 	if (cmd_wants_help(argc, argv))
 		return usage(stdout, 0);
 	c = xcalloc(1, sizeof(*c));

@@ -32,6 +32,18 @@ cmd_wants_help(int argc, char **argv)
 	return 0;
 }
 
+int
+cmd_has_opt(int argc, char **argv, const char *opt)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], opt) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 usage(FILE *f, int rc)
 {

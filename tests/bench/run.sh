@@ -58,4 +58,5 @@ run_script fetch tests/bench/fetch.sh
 run_script replay tests/bench/replay.sh
 run_script stoppage tests/bench/stoppage.sh
 run_script rpz tests/bench/rpz.sh
+run_script squid tests/bench/squid.sh
 run_script net tests/bench/net.sh
