@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/conf.h"
+#include "core/net.h"
 
 enum ctype {
 	T_STR,		/* char * */
@@ -40,6 +41,7 @@ static const char *const expired[] = {"enforce", "disable", NULL};
 static const char *const dns_actions[] = {"stoppage", "nxdomain", "refused", NULL};
 static const char *const http_actions[] = {"redirect", "451", NULL};
 static const char *const no_sni[] = {"allow", "block", NULL};
+static const char *const drop_pass[] = {"drop", "pass", NULL};
 static const char *const rpz_actions[] = {"nxdomain", "nodata", "stoppage", NULL};
 
 #define G(f) offsetof(struct conf, f)
@@ -94,6 +96,7 @@ static const struct ckey keys[] = {
 	{"operator_contact", T_STR, S_GLOBAL, G(operator_contact), 0, 0, NULL, 0, 0, NULL},
 	{"http_action", T_ENUM, S_GLOBAL, G(http_action), 0, 0, "redirect", 0, 0, http_actions},
 	{"tls_no_sni", T_ENUM, S_GLOBAL, G(tls_no_sni), 0, 0, "allow", 0, 0, no_sni},
+	{"dns_malformed", T_ENUM, S_GLOBAL, G(dns_malformed), 0, 0, "drop", 0, 0, drop_pass},
 	{"reasm_flow_bytes", T_SIZE, S_GLOBAL, G(reasm_flow_bytes), 0, 0, "16384", 0, 1u << 20, NULL},
 	{"reasm_memory", T_SIZE, S_GLOBAL, G(reasm_memory), 0, 0, "64MiB", 0, 1ULL << 34, NULL},
 	{"rpz_file", T_STR, S_GLOBAL, G(rpz_file), 0, 0, NULL, 0, 0, NULL},
@@ -623,35 +626,13 @@ validate_feed(struct conf *c, struct feed_conf *f, struct verr *e)
 static bool
 parse_addr_port(const char *s, bool need_port)
 {
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon, *h = s;
-	size_t hl;
-	uint64_t port;
-	struct in6_addr a6;
-	struct in_addr a4;
+	struct sockaddr_storage ss;
+	socklen_t sl;
 
-	if (*s == '[') {
-		const char *close = strchr(s, ']');
-		if (close == NULL)
-			return false;
-		h = s + 1;
-		hl = (size_t)(close - h);
-		colon = close[1] == ':' ? close + 1 : NULL;
-		if (close[1] != '\0' && colon == NULL)
-			return false;
-	} else {
-		colon = strrchr(s, ':');
-		hl = colon ? (size_t)(colon - s) : strlen(s);
-	}
-	if (hl >= sizeof(host))
-		return false;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	if (inet_pton(AF_INET, host, &a4) != 1 && inet_pton(AF_INET6, host, &a6) != 1)
-		return false;
-	if (colon == NULL)
-		return !need_port;
-	return parse_u64(colon + 1, 1, 65535, &port);
+	/* the parser that binds (core/net.c): what -n accepts, vetod binds;
+	 * 1 stands for "no port" */
+	return net_addr_parse(s, need_port ? 0 : 1, need_port ? NET_LISTEN : 0,
+	    &ss, &sl);
 }
 
 /* rpz_origin: a plain DNS name (rpz.c canonicalises it); stoppage answers

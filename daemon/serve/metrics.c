@@ -13,6 +13,7 @@
 
 #include <microhttpd.h>
 
+#include "core/net.h"
 #include "serve/metrics.h"
 #include "policy/policy.h"
 #include "core/veto.h"
@@ -498,74 +499,10 @@ metrics_render(const struct stats_total *t, const struct daemon_status *s,
 
 /* --- the listener */
 
-static int
-parse_listen(const char *addr, struct sockaddr_storage *ss, socklen_t *sl,
-    struct verr *e)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *colon, *h = addr;
-	size_t hl;
-	uint64_t port;
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (*addr == '[') {
-		const char *close = strchr(addr, ']');
-		if (close == NULL || close[1] != ':')
-			goto bad;
-		h = addr + 1;
-		hl = (size_t)(close - h);
-		colon = close + 1;
-	} else {
-		if ((colon = strrchr(addr, ':')) == NULL)
-			goto bad;
-		hl = (size_t)(colon - addr);
-	}
-	if (hl >= sizeof(host) || !parse_u64(colon + 1, 1, 65535, &port))
-		goto bad;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		*sl = sizeof(*s4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		*sl = sizeof(*s6);
-		return 0;
-	}
-bad:
-	verr_set(e, "metrics_listen: `%s' is not addr:port or [v6]:port", addr);
-	return -1;
-}
-
 int
 metrics_listen_open(const char *addr, struct verr *e)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int fd, one = 1;
-
-	if (parse_listen(addr, &ss, &sl, e) == -1)
-		return -1;
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		verr_set(e, "metrics_listen %s: socket: %s", addr, strerror(errno));
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, sl) == -1 || listen(fd, 16) == -1) {
-		verr_set(e, "metrics_listen %s: %s", addr, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return net_listen("metrics_listen", addr, 16, 0, e);
 }
 
 struct metrics {

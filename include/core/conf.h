@@ -38,6 +38,9 @@ enum conf_on_expired { ON_EXPIRED_ENFORCE, ON_EXPIRED_DISABLE };
 enum conf_dns_action { DNS_ACTION_STOPPAGE, DNS_ACTION_NXDOMAIN, DNS_ACTION_REFUSED };
 enum conf_http_action { HTTP_ACTION_REDIRECT, HTTP_ACTION_451 };
 enum conf_tls_no_sni { TLS_NO_SNI_ALLOW, TLS_NO_SNI_BLOCK };
+enum conf_drop_pass { CONF_DROP, CONF_PASS };	/* dns_malformed, quic_unknown_version */
+enum conf_h2c { H2C_URL_HOSTS, H2C_BLOCK, H2C_ALLOW };
+enum conf_http_overcap { HTTP_OVERCAP_BLOCK, HTTP_OVERCAP_HOST };
 enum conf_rpz_action { RPZ_ACTION_NXDOMAIN, RPZ_ACTION_NODATA, RPZ_ACTION_STOPPAGE };
 
 #define CHAIN_FORWARD 0x1u
@@ -108,6 +111,10 @@ struct conf {
 	char *operator_name, *operator_url, *operator_contact;
 	int http_action;			/* enum conf_http_action */
 	int tls_no_sni;				/* enum conf_tls_no_sni */
+	int dns_malformed;			/* enum conf_drop_pass */
+	int quic_unknown_version;		/* enum conf_drop_pass */
+	int h2c;				/* enum conf_h2c */
+	int http_overcap;			/* enum conf_http_overcap */
 
 	uint64_t reasm_flow_bytes, reasm_memory;
 

@@ -41,7 +41,9 @@
 int norm_name(const char *in, size_t len, char out[NORM_NAME_MAX + 1]);
 
 /* The fallback for traffic names that norm_name() refused: lowercase ASCII,
- * trailing dot removed, truncated to NORM_NAME_MAX. Always succeeds. */
+ * trailing dot removed; a name longer than NORM_NAME_MAX keeps its LAST
+ * labels that fit (cut at a label boundary), so a listed parent domain at
+ * its end still matches. Always succeeds. */
 size_t norm_name_raw(const char *in, size_t len, char out[NORM_NAME_MAX + 1]);
 
 /* True if the canonical name is an IPv4 or IPv6 literal. */

@@ -488,7 +488,7 @@ test_listen_errors(void **state)
 	assert_non_null(strstr(e.msg, "localhost:9153"));
 	assert_int_equal(metrics_listen_open("127.0.0.1", &e), -1);
 	assert_int_equal(metrics_listen_open("[::1]9153", &e), -1);
-	assert_int_equal(metrics_listen_open("127.0.0.1:0", &e), -1);
+	assert_int_equal(metrics_listen_open("127.0.0.1:65536", &e), -1);
 	assert_int_equal(metrics_listen_open("192.0.2.77:9153", &e), -1);
 	assert_non_null(strstr(e.msg, "192.0.2.77:9153"));
 }
