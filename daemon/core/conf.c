@@ -8,6 +8,7 @@
 
 #include "core/conf.h"
 #include "core/net.h"
+#include "core/netacl.h"
 
 enum ctype {
 	T_STR,		/* char * */
@@ -88,6 +89,7 @@ static const struct ckey keys[] = {
 	{"stop_page_ipv4", T_STR, S_GLOBAL, G(stop_page_ipv4), 0, 0, NULL, 0, 0, NULL},
 	{"stop_page_ipv6", T_STR, S_GLOBAL, G(stop_page_ipv6), 0, 0, NULL, 0, 0, NULL},
 	{"stop_page_listen", T_STRLIST, S_GLOBAL, GL(stop_page_listen, nstop_page_listen), NULL, 0, 0, NULL},
+	{"stop_page_allow", T_STR, S_GLOBAL, G(stop_page_allow), 0, 0, "private", 0, 0, NULL},
 	{"stop_page_url", T_STR, S_GLOBAL, G(stop_page_url), 0, 0, NULL, 0, 0, NULL},
 	{"stop_page_status", T_U64, S_GLOBAL, G(stop_page_status), 0, 0, "451", 403, 451, NULL},
 	{"stop_page_template", T_STR, S_GLOBAL, G(stop_page_template), 0, 0, "conf/stoppage.html", 0, 0, NULL},
@@ -659,6 +661,17 @@ validate_rpz(const struct conf *c, struct verr *e)
 }
 
 static bool
+acl_ok(const char *text, struct verr *e)
+{
+	struct netacl acl;
+
+	if (netacl_parse(text, &acl, e) == 0)
+		return true;
+	verr_prefix(e, "stop_page_allow");
+	return false;
+}
+
+static bool
 validate(struct conf *c, struct verr *e)
 {
 	if (c->stop_page_ipv4 != NULL) {
@@ -695,6 +708,8 @@ validate(struct conf *c, struct verr *e)
 			return false;
 		}
 	}
+	if (!acl_ok(c->stop_page_allow, e))
+		return false;
 	if (c->metrics_listen != NULL && *c->metrics_listen != '\0' &&
 	    !parse_addr_port(c->metrics_listen, true)) {
 		verr_set(e, "metrics_listen is addr:port or [v6]:port (or empty "

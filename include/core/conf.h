@@ -105,6 +105,7 @@ struct conf {
 	struct in6_addr stop6;
 	char *stop_page_listen[CONF_MAX_LISTEN];	/* addr:port, [v6]:port */
 	unsigned nstop_page_listen;
+	char *stop_page_allow;		/* netacl.h text: who may connect */
 	char *stop_page_url;
 	uint64_t stop_page_status;		/* 451 or 403 */
 	char *stop_page_template;
