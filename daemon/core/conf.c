@@ -1,6 +1,7 @@
 /* conf.c - see conf.h. One table drives parsing, defaults and printing. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -329,6 +330,26 @@ feed_defaults(struct conf *c, struct feed_conf *f)
 	}
 }
 
+static struct feed_conf feed_dflt;
+
+static void
+feed_dflt_fill(void)
+{
+	struct conf c;
+
+	memset(&c, 0, sizeof(c));
+	feed_defaults(&c, &feed_dflt);
+}
+
+const struct feed_conf *
+conf_feed_defaults(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, feed_dflt_fill);
+	return &feed_dflt;
+}
+
 struct conf *
 conf_default(void)
 {
@@ -423,10 +444,10 @@ strip_comment(char *s)
 	}
 }
 
-static bool
-valid_feed_name(const char *s)
+bool
+conf_feed_name_ok(const char *s)
 {
-	if (*s == '\0' || strlen(s) > 64)
+	if (s == NULL || *s == '\0' || *s == '.' || strlen(s) > CONF_FEED_NAME_MAX)
 		return false;
 	for (; *s; s++)
 		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
@@ -503,9 +524,10 @@ parse_line(struct conf *c, char *line, int lineno, struct feed_conf **cur,
 		}
 		*end = '\0';
 		name = trim(s + 5);
-		if (!valid_feed_name(name)) {
+		if (!conf_feed_name_ok(name)) {
 			verr_set(e, "%d: feed name `%s' is not letters, digits, "
-			    "`-', `_' or `.' (at most 64)", lineno, name);
+			    "`-', `_' or `.', not starting with `.' (at most %d)",
+			    lineno, name, CONF_FEED_NAME_MAX);
 			return false;
 		}
 		for (unsigned i = 0; i < c->nfeeds; i++) {

@@ -131,6 +131,18 @@ struct conf {
 };
 
 /* Parse and validate; on error return NULL with "FILE:LINE: reason". */
+/* The one rule for a feed's name (`[feed NAME]`): it names the feed's
+ * directory in state_dir, so letters, digits, `-', `_' and `.', not
+ * starting with `.' (no "..", no hidden file), at most CONF_FEED_NAME_MAX
+ * bytes. The configuration, the trust store and the tools all use it. */
+#define CONF_FEED_NAME_MAX 64
+
+/* A feed's values before any key is set: the configuration table's
+ * defaults (the one place they are written), for tools given no
+ * configuration. Only the numbers and enums are filled; pointers are NULL. */
+const struct feed_conf *conf_feed_defaults(void);
+bool conf_feed_name_ok(const char *s);
+
 struct conf *conf_load(const char *path, struct verr *e);
 /* The same from text in memory (len bytes, no NUL needed); `name` stands
  * for the file in messages and in conf->path. */
