@@ -657,10 +657,8 @@ parse_addr_port(const char *s, bool need_port)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 
-	/* the parser that binds (core/net.c): what -n accepts, vetod binds;
-	 * 1 stands for "no port" */
-	return net_addr_parse(s, need_port ? 0 : 1, need_port ? NET_LISTEN : 0,
-	    &ss, &sl);
+	/* the parser that binds (core/net.c): what -n accepts, vetod binds */
+	return net_addr_parse(s, 0, need_port ? NET_LISTEN : 0, &ss, &sl);
 }
 
 /* rpz_origin: a plain DNS name (rpz.c canonicalises it); stoppage answers

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "policy/policy.h"
+#include "core/hash.h"
 #include "engine/stats.h"
 #include "core/util.h"
 
@@ -154,14 +155,7 @@ static uint64_t unresolved;
 static uint64_t
 str_hash(const char *a, const char *b)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *a; a++)
-		h = (h ^ (unsigned char)*a) * 1099511628211ULL;
-	h = (h ^ 0xff) * 1099511628211ULL;
-	for (; *b; b++)
-		h = (h ^ (unsigned char)*b) * 1099511628211ULL;
-	return h;
+	return hash_str(hash_bytes(hash_str(HASH_INIT, a), "\xff", 1), b);
 }
 
 static void emap_grow(void);
