@@ -66,17 +66,19 @@ has_high_bit(const char *in, size_t len)
 /* Non-ASCII: to A-labels with a bounded cost (idna.h), then the ASCII
  * rules on the result. */
 static int
-name_idn(const char *in, size_t len, char *out)
+name_idn(const char *in, size_t len, char *out, bool traffic)
 {
 	char ace[NORM_NAME_MAX + 2];
 
-	if (idna_to_ascii(in, len, ace, sizeof(ace)) < 0)
+	if ((traffic ? idna_to_ascii_bounded(in, len, ace, sizeof(ace)) :
+	    idna_to_ascii(in, len, ace, sizeof(ace))) < 0)
 		return -1;
 	return name_ascii(ace, strlen(ace), out);
 }
 
-int
-norm_name(const char *in, size_t len, char out[NORM_NAME_MAX + 1])
+/* norm_name(); traffic: libidn2 within the thread's allowance (idna.h). */
+static int
+name_canon(const char *in, size_t len, char *out, bool traffic)
 {
 	if (len > 0 && in[len - 1] == '.')
 		len--;
@@ -84,7 +86,13 @@ norm_name(const char *in, size_t len, char out[NORM_NAME_MAX + 1])
 		return -1;
 	if (LIKELY(!has_high_bit(in, len)))
 		return name_ascii(in, len, out);
-	return name_idn(in, len, out);
+	return name_idn(in, len, out, traffic);
+}
+
+int
+norm_name(const char *in, size_t len, char out[NORM_NAME_MAX + 1])
+{
+	return name_canon(in, len, out, false);
 }
 
 int
@@ -273,7 +281,8 @@ path_clean(char *p, size_t len)
 /* Host and optional port of an authority: host[:port] or [v6][:port].
  * Writes the canonical host into out->host and the port (0 if absent). */
 static int
-parse_authority(const char *a, size_t len, struct norm_url *out, unsigned *port)
+parse_authority(const char *a, size_t len, struct norm_url *out, unsigned *port,
+    bool traffic)
 {
 	const char *at = NULL, *h, *colon = NULL;
 	size_t hl;
@@ -310,7 +319,7 @@ parse_authority(const char *a, size_t len, struct norm_url *out, unsigned *port)
 		colon = memchr(a, ':', len);
 		h = a;
 		hl = colon ? (size_t)(colon - a) : len;
-		n = norm_name(h, hl, out->host);
+		n = name_canon(h, hl, out->host, traffic);
 		if (n < 0)
 			return -1;
 		out->hostlen = (size_t)n;
@@ -402,8 +411,8 @@ strip_scheme(const char **s, size_t *len)
 	return 80;
 }
 
-int
-norm_url(const char *in, size_t len, struct norm_url *out)
+static int
+url_canon(const char *in, size_t len, struct norm_url *out, bool traffic)
 {
 	unsigned defport, port;
 	size_t alen = 0;
@@ -415,9 +424,15 @@ norm_url(const char *in, size_t len, struct norm_url *out)
 		return -1;
 	while (alen < len && in[alen] != '/' && in[alen] != '?' && in[alen] != '#')
 		alen++;
-	if (alen == 0 || parse_authority(in, alen, out, &port) == -1)
+	if (alen == 0 || parse_authority(in, alen, out, &port, traffic) == -1)
 		return -1;
 	return build_rest(out, port, defport, in + alen, len - alen);
+}
+
+int
+norm_url(const char *in, size_t len, struct norm_url *out)
+{
+	return url_canon(in, len, out, false);
 }
 
 int
@@ -430,7 +445,7 @@ norm_http(const char *host, size_t hostlen, const char *target,
 		return -1;
 	if ((targetlen >= 7 && strncasecmp(target, "http://", 7) == 0) ||
 	    (targetlen >= 8 && strncasecmp(target, "https://", 8) == 0))
-		return norm_url(target, targetlen, out);
+		return url_canon(target, targetlen, out, true);
 	if (targetlen > 0 && target[0] != '/' && target[0] != '*')
 		return -1;
 	if (host == NULL)
@@ -443,7 +458,7 @@ norm_http(const char *host, size_t hostlen, const char *target,
 		hostlen--;
 	if (hostlen == 0)
 		return -1;
-	if (parse_authority(host, hostlen, out, &port) == -1)
+	if (parse_authority(host, hostlen, out, &port, true) == -1)
 		return -1;
 	if (targetlen == 0 || target[0] == '*')
 		return build_rest(out, port, 80, "/", 1);
