@@ -30,7 +30,7 @@ EVADE="/usr/bin/python3 $LIB_DIR/evade.py"
 # allowed twin vetod stalls (the overlap defence drops the retransmission
 # for ever).
 KNOWN_BYPASS="
-	dnstcp:dns-padded dnstcp:fake-ttl dnstcp:syn-mid dnstcp:urg
+	dnstcp:fake-ttl dnstcp:syn-mid
 	http:big-headers http:fake-disorder-ttl http:fake-md5sig
 	http:fake-ts http:fake-ttl http:fake-ttl-v6 http:fakedsplit-ttl
 	http:hostfakesplit-md5sig http:hostfakesplit-ttl
@@ -49,6 +49,10 @@ KNOWN_BYPASS="
 	url:syn-mid
 "
 KNOWN_TWIN="tls:dup-disagree tls:ofo-overlap http:ofo-overlap dnstcp:ofo-overlap"
+# Forms refused by policy whatever the name (issue 12: a DNS length prefix
+# above the cap is blocked; a query veto cannot parse on port 53 is
+# dropped, and with an urgent byte in it it cannot be parsed).
+TWIN_POLICY="dnstcp:dns-padded dnstcp:urg"
 
 topo_up --router || { not_ok "topology"; done_testing; }
 demo_zone "$TMP/zone.conf"
@@ -203,6 +207,8 @@ for c in $cases; do
 	a1=$(result "$TMP/phase1" "$c:allowed")
 	if [ "$a0" != answered ]; then
 		:	# the server does not accept this form: nothing to compare
+	elif known "$c" "$TWIN_POLICY"; then
+		skip "$c: the allowed twin is refused by policy ($a1)"
 	elif [ "$a1" = answered ]; then
 		ok "$c: the allowed twin is still answered"
 	elif known "$c" "$KNOWN_TWIN"; then
