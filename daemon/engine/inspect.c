@@ -35,9 +35,12 @@ struct fstate {
 			uint64_t skip_to;	/* next request's offset */
 			struct http_chunked chunk;
 		} http;
-		/* QUIC: the client's first DCID keys every later Initial
-		 * (even those sent to the server's chosen connection ID) */
-		struct quic_keys quic;
+		struct {
+			/* the client's first DCID keys every later Initial
+			 * (even those sent to the server's chosen ID) */
+			struct quic_keys keys;
+			uint8_t conflict;	/* CRYPTO copies disagreed */
+		} quic;
 	} u;
 };
 _Static_assert(sizeof(struct fstate) <= FLOW_USER_SIZE, "fstate too big");
@@ -829,10 +832,44 @@ inspect_tcp(struct call *c, bool dns)
 
 /* --- QUIC ------------------------------------------------------------ */
 
+/* A datagram veto will not pass: counted, and dropped unless in monitor
+ * mode. Only this packet; the flow stays as it was. */
+static void
+drop_packet(struct call *c, enum stats_detail why)
+{
+	STATS_INC(c->ctx->st->detail[why]);
+	if (!monitor(c))
+		c->r->verdict = IV_DROP;
+}
+
+/* Is the name of this (partial) ClientHello listed? A dry run: nothing is
+ * decided or counted. */
+static bool
+hello_listed(struct call *c, const uint8_t *hs, size_t len,
+    struct match_result *m)
+{
+	struct tls_hello h;
+	char name[NORM_NAME_MAX + 1];
+	enum tls_status ts = tls_parse_handshake(hs, len, &h);
+	int k;
+	size_t n;
+
+	if ((ts != TLS_NAME && ts != TLS_NO_NAME) || !tls_name_usable(&h))
+		return false;
+	k = norm_name((const char *)h.name, h.name_len, name);
+	n = k >= 0 ? (size_t)k : norm_name_raw((const char *)h.name,
+	    h.name_len, name);
+	return match_name_cached(c->pol->matcher, c->ctx->mcache, name, n, m);
+}
+
 struct quic_feed {
-	struct inspect_ctx *ctx;
+	struct call *c;
 	struct flow *f;
-	bool conflict;
+	bool conflict;		/* CRYPTO bytes disagreed with stored ones */
+	bool alt_listed;	/* ...and the other version names a listed host */
+	bool unstored;		/* bytes not stored: too many holes */
+	bool over_cap;		/* bytes beyond the flow cap */
+	struct match_result m;	/* with alt_listed */
 };
 
 static int
@@ -841,10 +878,85 @@ quic_crypto(void *arg, uint64_t off, const uint8_t *data, size_t len)
 	struct quic_feed *qf = arg;
 	struct flow_add_result ar;
 
-	flow_add(qf->ctx->flows, qf->f, off, data, len, &ar);
-	if (ar.flags & FLOW_ADD_CONFLICT)
+	flow_add(qf->c->ctx->flows, qf->f, off, data, len, &ar);
+	if (ar.flags & FLOW_ADD_FRAGMENTED)
+		qf->unstored = true;
+	if (ar.flags & FLOW_ADD_OVER_CAP)
+		qf->over_cap = true;
+	if (ar.flags & FLOW_ADD_CONFLICT) {
 		qf->conflict = true;
+		if (!qf->alt_listed && hello_listed(qf->c, ar.alt, ar.alt_len,
+		    &qf->m))
+			qf->alt_listed = true;
+	}
 	return 0;
+}
+
+static void
+quic_set(struct call *c, struct fstate *fs, enum inspect_verdict v)
+{
+	fs->decided = (uint8_t)v;
+	c->r->verdict = v;
+	if (v == IV_ALLOW_FLOW)
+		STATS_INC(c->ctx->st->pkt[SP_OFFLOADED]);
+}
+
+/* A flow whose CRYPTO copies disagreed holds bytes the server may not
+ * have: it is never allowed. Blocked, on the listed name if there is one. */
+static void
+quic_poisoned(struct call *c, struct fstate *fs, const struct match_result *m)
+{
+	if (m != NULL)
+		decide(c, VPROTO_QUIC, VACT_BLOCKED, m);
+	else
+		decide(c, VPROTO_QUIC, VACT_MALFORMED, NULL);
+	quic_set(c, fs, monitor(c) ? IV_ALLOW_FLOW : IV_BLOCK_FLOW);
+}
+
+/* The CRYPTO data from offset 0: decide when the ClientHello is there. */
+static void
+quic_hello(struct call *c, struct flow *f, struct fstate *fs, bool over_cap)
+{
+	struct match_result m;
+	struct tls_hello h;
+	const uint8_t *buf;
+	size_t len = 0;
+	enum tls_status ts;
+
+	buf = flow_data(f, &len);
+	if (buf == NULL && !over_cap)
+		return;		/* CRYPTO data from offset 0 not here yet */
+	ts = buf != NULL ? tls_parse_handshake(buf, len, &h) : TLS_NEED_MORE;
+	if (ts == TLS_NEED_MORE && !over_cap &&
+	    len < flow_table_cap(c->ctx->flows))
+		return;
+	if (fs->u.quic.conflict) {
+		quic_poisoned(c, fs, buf != NULL && hello_listed(c, buf, len,
+		    &m) ? &m : NULL);
+	} else if (ts == TLS_NAME || ts == TLS_NO_NAME) {
+		quic_set(c, fs, tls_decide(c, VPROTO_QUIC, ts, &h) ?
+		    IV_BLOCK_FLOW : IV_ALLOW_FLOW);
+	} else {
+		/* not a ClientHello, or bigger than the cap: QUIC is never
+		 * allowed unread (clients fall back to TCP) */
+		decide(c, VPROTO_QUIC, VACT_MALFORMED, NULL);
+		quic_set(c, fs, monitor(c) ? IV_ALLOW_FLOW : IV_BLOCK_FLOW);
+	}
+	flow_advance(c->ctx->flows, f, flow_end(f));
+}
+
+/* What a datagram that did not parse comes to: dropped (the client
+ * retransmits), the flow undecided. */
+static void
+quic_bad(struct call *c, enum quic_status qs)
+{
+	if (qs == QUIC_NOT_INITIAL) {
+		STATS_INC(c->ctx->st->detail[SD_QUIC_NOT_INITIAL]);
+		return;		/* 0-RTT, short header: nothing veto reads */
+	}
+	if (qs != QUIC_MALFORMED)
+		STATS_INC(c->ctx->st->detail[SD_QUIC_UNDECRYPTABLE]);
+	drop_packet(c, SD_QUIC_DROPPED);
 }
 
 static void
@@ -855,64 +967,59 @@ inspect_quic(struct call *c)
 	struct flow_key k;
 	struct flow *f;
 	struct fstate *fs;
-	struct quic_feed qf = {ctx, NULL, false};
-	struct tls_hello h;
-	const uint8_t *buf;
-	size_t len;
+	struct quic_feed qf = {c, NULL, false, false, false, false, {0}};
+	unsigned scan = quic_scan(p->payload, p->payload_len);
+	bool shrt = p->payload_len < QUIC_INITIAL_MIN;
 	enum quic_status qs;
-	enum tls_status ts;
 
 	flow_key_set(&k, p);
-	f = flow_lookup(ctx->flows, &k, c->now, quic_is_initial(p->payload,
-	    p->payload_len), NULL);
-	if (f == NULL) {
-		STATS_INC(ctx->st->detail[SD_QUIC_NOT_INITIAL]);
-		return;		/* not (yet) a client Initial: stays queued */
-	}
-	fs = flow_user(f);
-	if (fs->decided) {
+	f = flow_lookup(ctx->flows, &k, c->now, (scan & QUIC_SCAN_INITIAL) &&
+	    !shrt, NULL);
+	fs = f != NULL ? flow_user(f) : NULL;
+	if (fs != NULL && fs->decided) {
 		STATS_INC(ctx->st->pkt[SP_DECIDED_LATE]);
 		c->r->verdict = fs->decided;
 		return;
 	}
+	if (scan & QUIC_SCAN_UNKNOWN_VERSION) {
+		if (c->pol->conf->quic_unknown_version == CONF_DROP)
+			drop_packet(c, SD_QUIC_UNKNOWN_VERSION);
+		else
+			STATS_INC(ctx->st->detail[SD_QUIC_UNKNOWN_VERSION]);
+		return;
+	}
+	if ((scan & QUIC_SCAN_INITIAL) && shrt) {
+		drop_packet(c, SD_QUIC_SHORT_INITIAL);	/* servers drop it */
+		return;
+	}
+	if (f == NULL) {
+		STATS_INC(ctx->st->detail[SD_QUIC_NOT_INITIAL]);
+		return;		/* not (yet) a client Initial: stays queued */
+	}
 	fs->kind = FK_QUIC;
 	qf.f = f;
-	qs = quic_parse(ctx->quic, p->payload, p->payload_len, &fs->u.quic, ctx->plain,
-	    sizeof(ctx->plain), quic_crypto, &qf, NULL);
-	if (qs == QUIC_NOT_INITIAL) {
-		STATS_INC(ctx->st->detail[SD_QUIC_NOT_INITIAL]);
+	qs = quic_parse(ctx->quic, p->payload, p->payload_len, &fs->u.quic.keys,
+	    ctx->plain, sizeof(ctx->plain), quic_crypto, &qf, NULL);
+	if (qs != QUIC_OK) {
+		quic_bad(c, qs);
 		return;
 	}
-	if (qs == QUIC_UNDECRYPTABLE || qs == QUIC_ERROR) {
-		/* not the client's Initial: never lets the flow go */
-		STATS_INC(ctx->st->detail[SD_QUIC_UNDECRYPTABLE]);
+	if (qf.alt_listed) {		/* the other version is listed */
+		set_name(c, "", 0, "", 0);
+		quic_poisoned(c, fs, &qf.m);
 		return;
 	}
-	if (qs == QUIC_MALFORMED) {
-		decide(c, VPROTO_QUIC, VACT_MALFORMED, NULL);
-		fs->decided = IV_ALLOW_FLOW;
-		c->r->verdict = IV_ALLOW_FLOW;
-		return;
-	}
-	if (qf.conflict)
+	if (qf.conflict) {
 		STATS_INC(ctx->st->pkt[SP_REASM_CONFLICT]);
-	buf = flow_data(f, &len);
-	if (buf == NULL)
-		return;		/* CRYPTO data from offset 0 not here yet */
-	ts = tls_parse_handshake(buf, len, &h);
-	if (ts == TLS_NEED_MORE)
+		fs->u.quic.conflict = 1;
+		drop_packet(c, SD_QUIC_CONFLICT);
 		return;
-	if (ts == TLS_NAME || ts == TLS_NO_NAME) {
-		fs->decided = tls_decide(c, VPROTO_QUIC, ts, &h) ?
-		    IV_BLOCK_FLOW : IV_ALLOW_FLOW;
-	} else {
-		decide(c, VPROTO_QUIC, VACT_MALFORMED, NULL);
-		fs->decided = IV_ALLOW_FLOW;
 	}
-	c->r->verdict = fs->decided;
-	if (fs->decided == IV_ALLOW_FLOW)
-		STATS_INC(ctx->st->pkt[SP_OFFLOADED]);
-	flow_advance(ctx->flows, f, flow_end(f));
+	if (qf.unstored) {
+		drop_packet(c, SD_QUIC_DROPPED);
+		return;
+	}
+	quic_hello(c, f, fs, qf.over_cap);
 }
 
 /* --- entry ------------------------------------------------------------ */
