@@ -32,6 +32,9 @@ struct fstate {
 	uint32_t requests;	/* HTTP requests decided on this flow */
 	union {
 		struct {
+			uint64_t skip_to;	/* the next message's offset */
+		} dns;
+		struct {
 			uint64_t skip_to;	/* next request's offset */
 			struct http_chunked chunk;
 		} http;
@@ -398,38 +401,11 @@ allow_flow(struct call *c, struct fstate *fs)
 	STATS_INC(c->ctx->st->pkt[SP_OFFLOADED]);
 }
 
-/* Does the partial DNS message at buf name a listed host in a question
- * that is already whole? A dry run: no decision is recorded. */
-static bool
-dns_partial_listed(struct call *c, const uint8_t *msg, size_t len)
-{
-	struct dns_query q;
-	struct match_result m;
-	char name[NORM_NAME_MAX + 1];
-	size_t off, n;
-	int k;
-
-	if (dns_query_parse(msg, len, &q) != DNS_OK)
-		return false;	/* the questions are not all here yet */
-	off = q.qend;
-	for (unsigned i = 0; i < q.qdcount; i++) {
-		if (i > 0 && dns_question_read(msg, len, &off, &q) == -1)
-			return false;
-		if (q.labels == 0)
-			continue;
-		k = norm_name(q.name, q.name_len, name);
-		n = k >= 0 ? (size_t)k : norm_name_raw(q.name, q.name_len, name);
-		if (match_name_cached(c->pol->matcher, c->ctx->mcache, name, n,
-		    &m))
-			return true;
-	}
-	return false;
-}
-
-/* DNS over TCP: every complete message is checked; the flow never leaves
- * the queue. A trailing partial message is blocked as soon as its
- * questions name a listed host, and when its length prefix says it cannot
- * fit the flow cap (it would never be complete in veto's buffer). */
+/* DNS over TCP: every message is checked; the flow never leaves the queue.
+ * A message is decided as soon as its questions are in (the rest of it,
+ * EDNS padding say, is skipped as it passes, so a message larger than the
+ * flow cap is decided too: dns_tcp_over_cap); one whose questions do not
+ * fit the flow cap is blocked. */
 static void
 stream_dns(struct call *c, struct flow *f, struct fstate *fs,
     const uint8_t *buf, size_t len)
@@ -438,10 +414,15 @@ stream_dns(struct call *c, struct flow *f, struct fstate *fs,
 	struct dns_query q;
 	struct match_result m;
 	const uint8_t *msg;
-	size_t mlen, used;
+	size_t mlen, used, cap = flow_table_cap(c->ctx->flows);
 	enum dns_outcome o = DM_PASS;
 	int n;
 
+	if (fs->u.dns.skip_to > flow_base(f)) {	/* the rest of a message */
+		flow_advance(c->ctx->flows, f, fs->u.dns.skip_to);
+		if ((buf = flow_data(f, &len)) == NULL)
+			return;
+	}
 	dns_tcp_iter_init(&it, buf, len);
 	while (o == DM_PASS && dns_tcp_next(&it, &msg, &mlen)) {
 		STATS_INC(c->ctx->st->detail[SD_DNS_TCP]);
@@ -450,17 +431,24 @@ stream_dns(struct call *c, struct flow *f, struct fstate *fs,
 	used = dns_tcp_consumed(&it);
 	if (o == DM_PASS && len - used >= 2) {
 		mlen = (size_t)(buf[used] << 8 | buf[used + 1]);
-		if (mlen + 2 > flow_table_cap(c->ctx->flows)) {
+		if (dns_query_parse(buf + used + 2, len - used - 2, &q) ==
+		    DNS_OK) {
+			/* the questions are whole: decide, skip the rest */
+			STATS_INC(c->ctx->st->detail[SD_DNS_TCP]);
+			if (mlen + 2 > cap)
+				STATS_INC(c->ctx->st->detail[SD_DNS_TCP_OVER_CAP]);
+			o = dns_message(c, buf + used + 2, len - used - 2, &q,
+			    &m);
+			if (o == DM_PASS)
+				used += 2 + mlen;
+		} else if (len - used >= cap) {
+			/* its questions do not fit: never readable */
 			STATS_INC(c->ctx->st->detail[SD_DNS_TCP_OVER_CAP]);
 			decide(c, VPROTO_DNS, VACT_MALFORMED, NULL);
 			if (!monitor(c)) {
 				block_tcp(c, fs, NULL, 0);
 				return;
 			}
-		} else if (dns_partial_listed(c, buf + used + 2,
-		    len - used - 2)) {
-			o = dns_message(c, buf + used + 2, len - used - 2, &q,
-			    &m);
 		}
 	}
 	if (o == DM_MALFORMED && dns_malformed_drop(c)) {
@@ -473,7 +461,8 @@ stream_dns(struct call *c, struct flow *f, struct fstate *fs,
 		block_tcp(c, fs, c->ctx->payload, n > 0 ? (size_t)n : 0);
 		return;
 	}
-	flow_advance(c->ctx->flows, f, flow_base(f) + used);
+	fs->u.dns.skip_to = flow_base(f) + used;
+	flow_advance(c->ctx->flows, f, fs->u.dns.skip_to);
 }
 
 /* A name the TLS parser found but did not like (raw UTF-8, odd bytes) is

@@ -30,14 +30,14 @@ EVADE="/usr/bin/python3 $LIB_DIR/evade.py"
 # allowed twin vetod stalls (the overlap defence drops the retransmission
 # for ever).
 KNOWN_BYPASS="
-	dnstcp:dns-padded dnstcp:fake-ttl dnstcp:syn-mid dnstcp:urg
+	dnstcp:fake-ttl dnstcp:syn-mid
 	http:big-headers http:fake-disorder-ttl http:fake-md5sig
 	http:fake-ts http:fake-ttl http:fake-ttl-v6 http:fakedsplit-ttl
 	http:hostfakesplit-md5sig http:hostfakesplit-ttl
 	http:http10-spelling http:idle http:keepalive http:overcap
 	http:pipeline http:reuse-5tuple http:rst-mid http:syn-again
 	http:syn-again-ttl http:syn-mid http:syndata http:tiny-segs
-	quic:dup-crypto quic:junk-first quic:short-first quic:ttl-decoy
+	quic:ttl-decoy
 	tls:big-hello tls:empty-record tls:fake-disorder-ttl
 	tls:fake-md5sig tls:fake-ts tls:fake-ttl tls:fake-ttl-v6
 	tls:fakedsplit-ttl tls:hostfakesplit-md5sig tls:hostfakesplit-ttl
@@ -48,7 +48,13 @@ KNOWN_BYPASS="
 	url:long-query url:overcap url:pct-slash url:pipeline url:rst-mid
 	url:syn-mid
 "
-KNOWN_TWIN="tls:dup-disagree tls:ofo-overlap http:ofo-overlap dnstcp:ofo-overlap"
+# dnstcp:urg: the query with an urgent junk byte no longer parses, so it
+# is reset (never allowed malformed) until the TCP layer takes the urgent
+# byte out as the server's socket does. quic:dup-crypto: two different
+# copies of the CRYPTO data in one datagram are dropped by design (a real
+# client never sends them; evade.py does not retransmit).
+KNOWN_TWIN="tls:dup-disagree tls:ofo-overlap http:ofo-overlap dnstcp:ofo-overlap
+	dnstcp:urg quic:dup-crypto"
 
 topo_up --router || { not_ok "topology"; done_testing; }
 demo_zone "$TMP/zone.conf"
