@@ -469,7 +469,9 @@ stream_dns(struct call *c, struct flow *f, struct fstate *fs,
 	int n;
 
 	if (fs->u.dns.skip_to > flow_base(f)) {	/* the rest of a message */
-		flow_advance(c->ctx->flows, f, fs->u.dns.skip_to);
+		/* only over bytes stored: the stream stays in order */
+		flow_advance(c->ctx->flows, f, MIN(fs->u.dns.skip_to,
+		    flow_end(f)));
 		if ((buf = flow_data(f, &len)) == NULL)
 			return;
 	}
@@ -512,7 +514,7 @@ stream_dns(struct call *c, struct flow *f, struct fstate *fs,
 		return;
 	}
 	fs->u.dns.skip_to = flow_base(f) + used;
-	flow_advance(c->ctx->flows, f, fs->u.dns.skip_to);
+	flow_advance(c->ctx->flows, f, MIN(fs->u.dns.skip_to, flow_end(f)));
 }
 
 /* A name the TLS parser found but did not like (raw UTF-8, odd bytes) is
