@@ -35,7 +35,27 @@ count_cmocka() {	# $1 log, $2 name
 	fi
 }
 
+tap_count() {	# $1 log, $2 name: ok / not ok lines of a TAP script
+	local p f
+	p=$(grep -c '^ok ' "$1")
+	f=$(grep -c '^not ok ' "$1")
+	passed=$((passed + p))
+	if [ "$f" != 0 ]; then
+		failed=$((failed + f))
+		failures+=("$2: $(grep -A3 '^not ok ' "$1" | head -n 8 | tr '\n' ';')")
+	fi
+	echo "$2: $p ok, $f not ok"
+}
+
 if [ $unit = 1 ]; then
+	# the architecture checks (layer rule, banned functions): no build needed
+	for t in tests/lint/*.sh; do
+		[ -f "$t" ] || continue
+		name=lint_$(basename "$t" .sh)
+		[ -n "$only" ] && [[ $name != *$only* ]] && continue
+		bash "$t" >"$logdir/$name.log" 2>&1
+		tap_count "$logdir/$name.log" "$name"
+	done
 	for t in "$build"/tests/test_*; do
 		[ -x "$t" ] || continue
 		name=$(basename "$t")
@@ -66,13 +86,16 @@ if [ $integ = 1 ]; then
 			timeout 900 bash "$t" >"$log" 2>&1
 			rc=$?
 			p=$(grep -c '^ok ' "$log")
-			f=$(grep -c '^not ok ' "$log")
-			s=$(grep -c '^skip ' "$log")
+			# TAP: a "not ok ... # TODO" is a known, listed failure:
+			# counted as todo (with the skips), never as passed.
+			f=$(grep '^not ok ' "$log" | grep -vc '# TODO')
+			t=$(grep '^not ok ' "$log" | grep -c '# TODO')
+			s=$(( $(grep -c '^skip ' "$log") + t ))
 			passed=$((passed + p))
 			failed=$((failed + f))
 			skipped=$((skipped + s))
 			if [ $f != 0 ]; then
-				failures+=("$name: $(grep '^not ok ' "$log" | head -n 5 | tr '\n' ';')")
+				failures+=("$name: $(grep '^not ok ' "$log" | grep -v '# TODO' | head -n 5 | tr '\n' ';')")
 			fi
 			if [ $rc != 0 ] && [ $f = 0 ]; then
 				failed=$((failed + 1))

@@ -25,6 +25,11 @@ int cmd_reload(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_conf(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+/* `veto check --squid` (cmd_check_squid.c): Squid's external ACL helper. */
+int check_squid(int argc, char **argv);
+/* True if argv holds `opt' before a "--". */
+int cmd_has_opt(int argc, char **argv, const char *opt);
 
 /* True if argv holds -h or --help before a "--". */
 int cmd_wants_help(int argc, char **argv);

@@ -20,6 +20,7 @@
 
 #include "audit/audit.h"
 #include "cmd.h"
+#include "core/net.h"
 #include "trust/listset.h"
 
 #define MAX_LISTS 32
@@ -89,48 +90,12 @@ usage(FILE *f, int rc)
 	return rc;
 }
 
-/* "A", "A:PORT", "[A6]:PORT" or "A6". */
+/* "A", "A:PORT", "[A6]:PORT" or "A6" (core/net.h). */
 static int
 parse_addr(const char *s, uint16_t defport, struct sockaddr_storage *ss,
     socklen_t *len)
 {
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *port = NULL;
-	uint64_t p = defport;
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-		if (end == NULL || (size_t)(end - s - 1) >= sizeof(host))
-			return -1;
-		str_ncopy(host, sizeof(host), s + 1, (size_t)(end - s - 1));
-		if (end[1] == ':')
-			port = end + 2;
-		else if (end[1] != '\0')
-			return -1;
-	} else if (strchr(s, ':') != NULL && strchr(s, ':') == strrchr(s, ':')) {
-		str_ncopy(host, sizeof(host), s, (size_t)(strchr(s, ':') - s));
-		port = strchr(s, ':') + 1;
-	} else {
-		str_copy(host, s, sizeof(host));
-	}
-	if (port != NULL && !parse_u64(port, 1, 65535, &p))
-		return -1;
-	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)p);
-		*len = sizeof(*s4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)p);
-		*len = sizeof(*s6);
-		return 0;
-	}
-	return -1;
+	return net_addr_parse(s, defport, 0, ss, len) ? 0 : -1;
 }
 
 static int

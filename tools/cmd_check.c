@@ -28,15 +28,7 @@
 #include "policy/norm.h"
 #include "core/util.h"
 
-/* The list parser and the signature module arrive together with sig.h
- * (branch `list`). Until they are merged, `veto check` says so instead of
- * failing the build. */
-#if __has_include("sig.h")
-#define CHECK_HAVE_LISTS 1
 #include "trust/sig.h"
-#else
-#define CHECK_HAVE_LISTS 0
-#endif
 
 #define CHECK_MAX_LISTS 64
 #define CHECK_LIST_MAX_BYTES ((uint64_t)1 << 30)	/* list_max_bytes default */
@@ -95,7 +87,6 @@ usage(FILE *f, int rc)
 	return rc;
 }
 
-#if CHECK_HAVE_LISTS
 static struct list *
 check_load(const char *path, const struct sig_keyring *ring, struct verr *e)
 {
@@ -164,30 +155,6 @@ check_free_lists(struct check *c)
 	for (unsigned i = 0; i < c->nlists; i++)
 		list_free(c->lists[i]);
 }
-#else
-static int
-check_load_all(struct check *c)
-{
-	(void)c;
-	/* XXX: list_parse() and sig_verify() come from branch `list`; wire
-	 * them here (see the CHECK_HAVE_LISTS branch above) once merged. */
-	fprintf(stderr, "veto check: this build has no list parser yet "
-	    "(list.c and sig.c are not merged)\n");
-	return -1;
-}
-
-static void
-check_drop_entries(struct check *c)
-{
-	(void)c;
-}
-
-static void
-check_free_lists(struct check *c)
-{
-	(void)c;
-}
-#endif
 
 static bool
 is_url(const char *in, size_t len)
@@ -322,6 +289,8 @@ cmd_check(int argc, char **argv)
 	struct check *c;
 	int rc;
 
+	if (cmd_has_opt(argc, argv, "--squid"))	/* cmd_check_squid.c */
+		return check_squid(argc, argv);
 	if (cmd_wants_help(argc, argv))
 		return usage(stdout, 0);
 	c = xcalloc(1, sizeof(*c));

@@ -32,7 +32,7 @@ list_usage(FILE *f, int rc)
 {
 	fprintf(f, "usage: veto list verify -k KEY [-k KEY ...] [-f FEED] [--state DIR]\n"
 	    "                        [--never-block FILE] [-s SIG] LIST.json\n"
-	    "       veto list show LIST.json\n"
+	    "       veto list show [-k KEY ...] [-s SIG] LIST.json\n"
 	    "       veto list confirm -c CONF [--feed NAME] SERIAL\n\n"
 	    "verify   check a list as vetod would: signature, format, feed,\n"
 	    "         serial, expiry and guardrails\n"
@@ -78,12 +78,18 @@ verify_usage(FILE *f, int rc)
 static int
 show_usage(FILE *f, int rc)
 {
-	fprintf(f, "usage: veto list show LIST.json\n\n"
+	fprintf(f, "usage: veto list show [-k KEY ...] [-s SIG] LIST.json\n\n"
 	    "Describe a list: format, feed, serial, issued, expires, authority,\n"
 	    "categories, entry counts per type and category, canaries, and how many\n"
-	    "url entries can only be enforced on plain HTTP. The signature is not\n"
-	    "checked (use `veto list verify`).\n\n"
-	    "  -h, --help   this text\n");
+	    "url entries can only be enforced on plain HTTP.\n\n"
+	    "With -k, the minisign signature is verified first (over the raw bytes,\n"
+	    "before the list is parsed) and a list whose signature does not verify\n"
+	    "is not shown (exit 1). WITHOUT -k NOTHING IS VERIFIED: the text shown\n"
+	    "may be anyone's. `veto list verify` checks everything vetod checks.\n\n"
+	    "  -k, --key KEY   a trusted minisign public key (file or base64 line);\n"
+	    "                  repeatable\n"
+	    "  -s, --sig SIG   the signature file (default LIST.json.minisig)\n"
+	    "  -h, --help      this text\n");
 	return rc;
 }
 
@@ -340,7 +346,7 @@ print_text(const char *label, const struct list_text *t)
 }
 
 static void
-show_list(const struct list *l)
+show_list(const struct list *l, const struct sig_info *si)
 {
 	char is[32], ex[32], hex[65];
 	time_t now = time(NULL);
@@ -383,32 +389,111 @@ show_list(const struct list *l)
 		    "filter never sees", l->nurl_https,
 		    l->nurl_https == 1 ? "is" : "are",
 		    l->nurl_https == 1 ? "" : "s");
-	printf("\nsignature    not checked here (veto list verify checks it)\n");
+	if (si != NULL) {
+		char id[2 * SIG_KEYID_LEN + 1];
+
+		sig_keyid_hex(si->id, id);
+		printf("\nsignature    valid, key %s, trusted comment: %s\n", id,
+		    si->comment);
+	} else {
+		printf("\nsignature    NOT VERIFIED (no -k given; veto list verify "
+		    "checks everything)\n");
+	}
 	free(percat);
+}
+
+struct show_opts {
+	struct sig_keyring keys;
+	const char *sig;
+};
+
+static int
+show_opts_parse(int argc, char **argv, struct show_opts *o)
+{
+	static const struct option opts[] = {
+		{"key", required_argument, NULL, 'k'},
+		{"sig", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct verr e;
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "k:s:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'k':
+			if (sig_keyring_add_arg(&o->keys, optarg, &e) == -1) {
+				fprintf(stderr, "veto list show: %s\n", e.msg);
+				return 2;
+			}
+			break;
+		case 's':
+			o->sig = optarg;
+			break;
+		case 'h':
+			return show_usage(stdout, 0);
+		default:
+			return show_usage(stderr, 2);
+		}
+	}
+	if (argc - optind != 1)
+		return show_usage(stderr, 2);
+	return -1;
+}
+
+/* Verify buf against the keys (before any parser sees it). */
+static int
+show_verify(const struct show_opts *o, const char *path, const uint8_t *buf,
+    size_t len, struct sig_info *si)
+{
+	char sigpath[4096];
+	uint8_t *sig;
+	size_t siglen;
+	struct verr e;
+	int rc;
+
+	if (o->sig == NULL)
+		snprintf(sigpath, sizeof(sigpath), "%s.minisig", path);
+	if (read_file(o->sig ? o->sig : sigpath, SIG_FILE_MAX, &sig, &siglen) == -1)
+		return -1;
+	rc = sig_verify(&o->keys, buf, len, sig, siglen, 0, si, &e);
+	free(sig);
+	if (rc == -1)
+		fprintf(stderr, "veto list show: %s: signature: %s\n", path, e.msg);
+	return rc;
 }
 
 static int
 cmd_show(int argc, char **argv)
 {
 	struct list_limits lim = {TRUST_DEFAULT_MAX_BYTES, TRUST_DEFAULT_MAX_ENTRIES};
+	struct show_opts o;
+	struct sig_info si;
 	struct list *l;
 	struct verr e;
+	const char *path;
 	uint8_t *buf;
 	size_t len;
+	int rc;
 
-	if (cmd_wants_help(argc, argv))
-		return show_usage(stdout, 0);
-	if (argc != 2 || argv[1][0] == '-')
-		return show_usage(stderr, 2);
-	if (read_file(argv[1], TRUST_DEFAULT_MAX_BYTES, &buf, &len) == -1)
+	if ((rc = show_opts_parse(argc, argv, &o)) != -1)
+		return rc;
+	path = argv[optind];
+	if (read_file(path, TRUST_DEFAULT_MAX_BYTES, &buf, &len) == -1)
 		return 1;
+	if (o.keys.n > 0 && show_verify(&o, path, buf, len, &si) == -1) {
+		free(buf);
+		return 1;
+	}
 	l = list_parse(buf, len, &lim, &e);
 	free(buf);
 	if (l == NULL) {
-		fprintf(stderr, "veto list show: %s: %s\n", argv[1], e.msg);
+		fprintf(stderr, "veto list show: %s: %s\n", path, e.msg);
 		return 1;
 	}
-	show_list(l);
+	show_list(l, o.keys.n > 0 ? &si : NULL);
 	list_free(l);
 	return 0;
 }

@@ -253,6 +253,12 @@ print_queues(const cJSON *j)
 		else
 			printf(" %10s %10s %10s\n", "-", "-", "-");
 	}
+	cJSON_ArrayForEach(q, qs)
+		printf("  queue %" PRIu64 " overflow: %" PRIu64 " packets not "
+		    "queued to vetod, %" PRIu64 " of them passed unfiltered; "
+		    "found full for %" PRIu64 " s\n", num(q, "queue"),
+		    num(q, "overflow"), num(q, "unfiltered"),
+		    num(q, "full_seconds"));
 }
 
 static void
@@ -314,6 +320,9 @@ read_rules(struct status_rules *r)
 			r->cap_hits += one.cap_hits;
 			r->allowed += one.allowed;
 			r->blocked += one.blocked;
+			r->rate_dns += one.rate_dns;
+			r->rate_flows += one.rate_flows;
+			r->dns_cap += one.dns_cap;
 		}
 		free(text);
 	}
@@ -353,6 +362,9 @@ print_stats(cJSON *j, bool rules_ok, const struct status_rules *r)
 		    ", decided blocked %" PRIu64 "\n", r->queued, received,
 		    r->queued > received ? r->queued - received : 0, r->cap_hits,
 		    r->allowed, r->blocked);
+		printf("Dropped before the queue: over rate_limit_dns %" PRIu64
+		    ", over rate_limit_flows %" PRIu64 ", over dns_tcp_bytes_cap %"
+		    PRIu64 "\n", r->rate_dns, r->rate_flows, r->dns_cap);
 	}
 }
 
@@ -365,6 +377,9 @@ rules_json(cJSON *j, const struct status_rules *r)
 	cJSON_AddNumberToObject(o, "cap_hits", (double)r->cap_hits);
 	cJSON_AddNumberToObject(o, "allowed", (double)r->allowed);
 	cJSON_AddNumberToObject(o, "blocked", (double)r->blocked);
+	cJSON_AddNumberToObject(o, "rate_limited_dns", (double)r->rate_dns);
+	cJSON_AddNumberToObject(o, "rate_limited_flows", (double)r->rate_flows);
+	cJSON_AddNumberToObject(o, "dns_tcp_capped", (double)r->dns_cap);
 }
 
 int

@@ -6,19 +6,6 @@
 #include "policy/list.h"
 #include "core/veto.h"
 
-/* Subcommands whose file has not landed yet are weak: listed, but they say
- * so when called instead of failing the link. */
-#define WEAK __attribute__((weak))
-WEAK int cmd_list(int, char **);
-WEAK int cmd_check(int, char **);
-WEAK int cmd_rules(int, char **);
-WEAK int cmd_replay(int, char **);
-WEAK int cmd_stats(int, char **);
-WEAK int cmd_status(int, char **);
-WEAK int cmd_reload(int, char **);
-WEAK int cmd_fetch(int, char **);
-WEAK int cmd_audit(int, char **);
-
 static const struct cmd cmds[] = {
 	{"list", cmd_list, "verify, show and confirm signed lists"},
 	{"check", cmd_check, "check names or URLs against lists"},
@@ -29,6 +16,7 @@ static const struct cmd cmds[] = {
 	{"stats", cmd_stats, "print the live counters of vetod"},
 	{"status", cmd_status, "say which lists are in force and whether vetod is healthy"},
 	{"reload", cmd_reload, "ask vetod to reload its configuration and lists"},
+	{"export", cmd_export, "write the lists in force for resolvers (RPZ)"},
 	{"conf", cmd_conf, "check a configuration file and print the effective values"},
 };
 
@@ -44,6 +32,18 @@ cmd_wants_help(int argc, char **argv)
 	return 0;
 }
 
+int
+cmd_has_opt(int argc, char **argv, const char *opt)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], opt) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 usage(FILE *f, int rc)
 {
@@ -51,8 +51,7 @@ usage(FILE *f, int rc)
 	    "veto %s: the command-line tool of the veto network filter.\n\n"
 	    "Commands:\n", VETO_VERSION);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-8s %s%s\n", cmds[i].name, cmds[i].description,
-		    cmds[i].fn ? "" : " (not built yet)");
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].description);
 	fprintf(f, "\n`veto COMMAND --help` describes the options of a command.\n"
 	    "See veto(8), veto.conf(5) and veto-list(5).\n");
 	return rc;
@@ -74,10 +73,6 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[1], cmds[i].name) != 0)
 			continue;
-		if (cmds[i].fn == NULL) {
-			fprintf(stderr, "veto: `%s' is not built yet\n", argv[1]);
-			return 2;
-		}
 		int rc = cmds[i].fn(argc - 1, argv + 1);
 		if (rc == 0 && cmd_wants_help(argc - 1, argv + 1))
 			printf("\nSee veto(8).\n");	/* every command's --help */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/conf.h"
+#include "core/net.h"
 
 enum ctype {
 	T_STR,		/* char * */
@@ -40,6 +41,8 @@ static const char *const expired[] = {"enforce", "disable", NULL};
 static const char *const dns_actions[] = {"stoppage", "nxdomain", "refused", NULL};
 static const char *const http_actions[] = {"redirect", "451", NULL};
 static const char *const no_sni[] = {"allow", "block", NULL};
+static const char *const drop_pass[] = {"drop", "pass", NULL};
+static const char *const rpz_actions[] = {"nxdomain", "nodata", "stoppage", NULL};
 
 #define G(f) offsetof(struct conf, f)
 #define F(f) offsetof(struct feed_conf, f)
@@ -56,6 +59,9 @@ static const struct ckey keys[] = {
 	{"mark_mask", T_MARK, S_GLOBAL, G(mark_mask), 0, 0, "0x00300000", 0, 0, NULL},
 	{"queue_maxlen", T_U64, S_GLOBAL, G(queue_maxlen), 0, 0, "8192", 16, 1u << 20, NULL},
 	{"connbytes_cap", T_U64, S_GLOBAL, G(connbytes_cap), 0, 0, "24", 2, 100000, NULL},
+	{"rate_limit_dns", T_U64, S_GLOBAL, G(rate_limit_dns), 0, 0, "0", 0, 100000, NULL},
+	{"rate_limit_flows", T_U64, S_GLOBAL, G(rate_limit_flows), 0, 0, "0", 0, 100000, NULL},
+	{"dns_tcp_bytes_cap", T_SIZE, S_GLOBAL, G(dns_tcp_bytes_cap), 0, 0, "1MiB", 0, 1ULL << 32, NULL},
 	{"http_ports", T_PORTS, S_GLOBAL, GP(http_ports, nhttp_ports), "80", 1, 65535, NULL},
 	{"tls_ports", T_PORTS, S_GLOBAL, GP(tls_ports, ntls_ports), "443", 1, 65535, NULL},
 	{"quic_ports", T_PORTS, S_GLOBAL, GP(quic_ports, nquic_ports), "443", 1, 65535, NULL},
@@ -90,8 +96,12 @@ static const struct ckey keys[] = {
 	{"operator_contact", T_STR, S_GLOBAL, G(operator_contact), 0, 0, NULL, 0, 0, NULL},
 	{"http_action", T_ENUM, S_GLOBAL, G(http_action), 0, 0, "redirect", 0, 0, http_actions},
 	{"tls_no_sni", T_ENUM, S_GLOBAL, G(tls_no_sni), 0, 0, "allow", 0, 0, no_sni},
+	{"dns_malformed", T_ENUM, S_GLOBAL, G(dns_malformed), 0, 0, "drop", 0, 0, drop_pass},
 	{"reasm_flow_bytes", T_SIZE, S_GLOBAL, G(reasm_flow_bytes), 0, 0, "16384", 0, 1u << 20, NULL},
 	{"reasm_memory", T_SIZE, S_GLOBAL, G(reasm_memory), 0, 0, "64MiB", 0, 1ULL << 34, NULL},
+	{"rpz_file", T_STR, S_GLOBAL, G(rpz_file), 0, 0, NULL, 0, 0, NULL},
+	{"rpz_action", T_ENUM, S_GLOBAL, G(rpz_action), 0, 0, "nxdomain", 0, 0, rpz_actions},
+	{"rpz_origin", T_STR, S_GLOBAL, G(rpz_origin), 0, 0, "veto.rpz", 0, 0, NULL},
 	{"metrics_listen", T_STR, S_GLOBAL, G(metrics_listen), 0, 0, "127.0.0.1:9153", 0, 0, NULL},
 	{"control_socket", T_STR, S_GLOBAL, G(control_socket), 0, 0, "/run/veto/control.sock", 0, 0, NULL},
 	{"stats_interval", T_U64, S_GLOBAL, G(stats_interval), 0, 0, "300", 0, 86400 * 7, NULL},
@@ -616,35 +626,36 @@ validate_feed(struct conf *c, struct feed_conf *f, struct verr *e)
 static bool
 parse_addr_port(const char *s, bool need_port)
 {
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon, *h = s;
-	size_t hl;
-	uint64_t port;
-	struct in6_addr a6;
-	struct in_addr a4;
+	struct sockaddr_storage ss;
+	socklen_t sl;
 
-	if (*s == '[') {
-		const char *close = strchr(s, ']');
-		if (close == NULL)
-			return false;
-		h = s + 1;
-		hl = (size_t)(close - h);
-		colon = close[1] == ':' ? close + 1 : NULL;
-		if (close[1] != '\0' && colon == NULL)
-			return false;
-	} else {
-		colon = strrchr(s, ':');
-		hl = colon ? (size_t)(colon - s) : strlen(s);
+	/* the parser that binds (core/net.c): what -n accepts, vetod binds;
+	 * 1 stands for "no port" */
+	return net_addr_parse(s, need_port ? 0 : 1, need_port ? NET_LISTEN : 0,
+	    &ss, &sl);
+}
+
+/* rpz_origin: a plain DNS name (rpz.c canonicalises it); stoppage answers
+ * with the stop page's addresses. */
+static bool
+validate_rpz(const struct conf *c, struct verr *e)
+{
+	const char *o = c->rpz_origin;
+	size_t n = strlen(o);
+
+	if (n == 0 || n > 253 || o[0] == '.' || strstr(o, "..") != NULL ||
+	    strspn(o, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-_.") != n) {
+		verr_set(e, "rpz_origin is a domain name, not `%s'", o);
+		return false;
 	}
-	if (hl >= sizeof(host))
+	if (c->rpz_file != NULL && c->rpz_action == RPZ_ACTION_STOPPAGE &&
+	    !c->has_stop4 && !c->has_stop6) {
+		verr_set(e, "rpz_action = stoppage needs stop_page_ipv4 and/or "
+		    "stop_page_ipv6");
 		return false;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	if (inet_pton(AF_INET, host, &a4) != 1 && inet_pton(AF_INET6, host, &a6) != 1)
-		return false;
-	if (colon == NULL)
-		return !need_port;
-	return parse_u64(colon + 1, 1, 65535, &port);
+	}
+	return true;
 }
 
 static bool
@@ -706,6 +717,8 @@ validate(struct conf *c, struct verr *e)
 		    "stop_page_ipv6");
 		return false;
 	}
+	if (!validate_rpz(c, e))
+		return false;
 	if (c->reasm_flow_bytes < 2048) {
 		verr_set(e, "reasm_flow_bytes must be at least 2048 (a "
 		    "ClientHello is ~1.8 KB), not %llu",

@@ -138,7 +138,7 @@ records_walk(const uint8_t *msg, size_t len, struct dns_query *q)
 {
 	unsigned an = rd16(msg + 6), ns = rd16(msg + 8), ar = rd16(msg + 10);
 	unsigned i, total = an + ns + ar;
-	size_t off = q->qend, rdlen;
+	size_t off = q->qsend, rdlen;
 	bool root;
 
 	for (i = 0; i < total; i++) {
@@ -159,10 +159,45 @@ records_walk(const uint8_t *msg, size_t len, struct dns_query *q)
 	return 0;
 }
 
+int
+dns_question_read(const uint8_t *msg, size_t len, size_t *off,
+    struct dns_query *q)
+{
+	bool root;
+	size_t end;
+
+	q->qname_wire_len = 0;
+	q->name_len = 0;
+	q->labels = 0;
+	q->odd_name = false;
+	q->qname_compressed = false;
+	if (name_read(msg, len, *off, q, &end, &root) == -1 || len - end < 4)
+		return -1;
+	q->qtype = rd16(msg + end);
+	q->qclass = rd16(msg + end + 2);
+	*off = end + 4;
+	return 0;
+}
+
+/* Skip the questions after the first: each must be whole. */
+static int
+questions_skip(const uint8_t *msg, size_t len, unsigned n, size_t *off)
+{
+	bool root;
+
+	while (n-- > 0) {
+		if (name_read(msg, len, *off, NULL, off, &root) == -1 ||
+		    len - *off < 4)
+			return -1;
+		*off += 4;
+	}
+	return 0;
+}
+
 enum dns_status
 dns_query_parse(const uint8_t *msg, size_t len, struct dns_query *q)
 {
-	bool root;
+	size_t off = DNS_HDR_LEN;
 
 	memset(q, 0, sizeof(*q));
 	if (msg == NULL || len < DNS_HDR_LEN)
@@ -172,14 +207,16 @@ dns_query_parse(const uint8_t *msg, size_t len, struct dns_query *q)
 	q->opcode = (q->flags >> OPCODE_SHIFT) & 0x0f;
 	if ((q->flags & FLAG_QR) != 0 || q->opcode != OPCODE_QUERY)
 		return DNS_NOT_QUERY;
-	if (rd16(msg + 4) != 1)
+	q->qdcount = rd16(msg + 4);
+	if (q->qdcount > DNS_QUESTIONS_MAX)
 		return DNS_MALFORMED;
-	if (name_read(msg, len, DNS_HDR_LEN, q, &q->qend, &root) == -1 ||
-	    len - q->qend < 4)
+	if (q->qdcount > 0 && dns_question_read(msg, len, &off, q) == -1)
 		return DNS_MALFORMED;
-	q->qtype = rd16(msg + q->qend);
-	q->qclass = rd16(msg + q->qend + 2);
-	q->qend += 4;
+	q->qend = off;
+	if (q->qdcount > 1 && questions_skip(msg, len, q->qdcount - 1u,
+	    &off) == -1)
+		return DNS_MALFORMED;
+	q->qsend = off;
 	if (records_walk(msg, len, q) == -1) {
 		q->bad_records = true;
 		q->edns = false;

@@ -12,7 +12,7 @@
 #include "engine/pkt.h"
 #include "engine/quic.h"
 #include "engine/respond.h"
-#include "serve/stoppage.h"
+#include "engine/blockresp.h"
 #include "engine/tls.h"
 
 /* Biggest forged TCP payload: one segment under a 1280-byte IPv6 MTU. */
@@ -289,25 +289,46 @@ dns_answer(struct call *c, const struct dns_query *q,
 	return dns_answer_build(q, &a, out, cap);
 }
 
-/* One DNS query message; returns true if it is to be blocked (and fills
- * *q and *m for the answer). */
-static bool
+/* What one DNS message comes to. */
+enum dns_outcome { DM_PASS, DM_BLOCK, DM_MALFORMED };
+
+/* One DNS query message: every question is checked (some resolvers answer
+ * a query of several); DM_BLOCK fills *q with the blocked question and *m
+ * for the answer. */
+static enum dns_outcome
 dns_message(struct call *c, const uint8_t *msg, size_t len,
     struct dns_query *q, struct match_result *m)
 {
 	enum dns_status s = dns_query_parse(msg, len, q);
+	size_t off;
 
 	if (s == DNS_NOT_QUERY)
-		return false;
+		return DM_PASS;
 	if (s != DNS_OK) {
 		decide(c, VPROTO_DNS, VACT_MALFORMED, NULL);
-		return false;
+		return DM_MALFORMED;
 	}
-	if (q->labels == 0) {	/* the root: nothing to match */
-		decide(c, VPROTO_DNS, VACT_ALLOWED, NULL);
-		return false;
+	off = q->qend;
+	for (unsigned i = 0; i < q->qdcount; i++) {
+		if (i > 0 && dns_question_read(msg, len, &off, q) == -1)
+			return DM_MALFORMED;	/* parse checked them all */
+		if (q->labels == 0)	/* the root: nothing to match */
+			decide(c, VPROTO_DNS, VACT_ALLOWED, NULL);
+		else if (decide_name(c, VPROTO_DNS, q->name, q->name_len, m))
+			return DM_BLOCK;
 	}
-	return decide_name(c, VPROTO_DNS, q->name, q->name_len, m);
+	return DM_PASS;
+}
+
+/* A query veto cannot parse: dropped unless dns_malformed = pass (a
+ * resolver may answer what veto refuses). True when it is to be dropped. */
+static bool
+dns_malformed_drop(struct call *c)
+{
+	if (c->pol->conf->dns_malformed != CONF_DROP || monitor(c))
+		return false;
+	STATS_INC(c->ctx->st->detail[SD_DNS_MALFORMED_DROP]);
+	return true;
 }
 
 static void
@@ -317,8 +338,16 @@ inspect_dns_udp(struct call *c)
 	struct match_result m;
 	int n;
 
-	if (!dns_message(c, c->p->payload, c->p->payload_len, &q, &m))
+	switch (dns_message(c, c->p->payload, c->p->payload_len, &q, &m)) {
+	case DM_PASS:
 		return;
+	case DM_MALFORMED:
+		if (dns_malformed_drop(c))
+			c->r->verdict = IV_DROP;
+		return;
+	case DM_BLOCK:
+		break;
+	}
 	n = dns_answer(c, &q, &m, false, c->ctx->payload, sizeof(c->ctx->payload));
 	if (n > 0)
 		add_out(c, respond_udp(c->p, c->ctx->payload, (size_t)n,
@@ -351,31 +380,82 @@ allow_flow(struct call *c, struct fstate *fs)
 	STATS_INC(c->ctx->st->pkt[SP_OFFLOADED]);
 }
 
+/* Does the partial DNS message at buf name a listed host in a question
+ * that is already whole? A dry run: no decision is recorded. */
+static bool
+dns_partial_listed(struct call *c, const uint8_t *msg, size_t len)
+{
+	struct dns_query q;
+	struct match_result m;
+	char name[NORM_NAME_MAX + 1];
+	size_t off, n;
+	int k;
+
+	if (dns_query_parse(msg, len, &q) != DNS_OK)
+		return false;	/* the questions are not all here yet */
+	off = q.qend;
+	for (unsigned i = 0; i < q.qdcount; i++) {
+		if (i > 0 && dns_question_read(msg, len, &off, &q) == -1)
+			return false;
+		if (q.labels == 0)
+			continue;
+		k = norm_name(q.name, q.name_len, name);
+		n = k >= 0 ? (size_t)k : norm_name_raw(q.name, q.name_len, name);
+		if (match_name_cached(c->pol->matcher, c->ctx->mcache, name, n,
+		    &m))
+			return true;
+	}
+	return false;
+}
+
 /* DNS over TCP: every complete message is checked; the flow never leaves
- * the queue. */
+ * the queue. A trailing partial message is blocked as soon as its
+ * questions name a listed host, and when its length prefix says it cannot
+ * fit the flow cap (it would never be complete in veto's buffer). */
 static void
 stream_dns(struct call *c, struct flow *f, struct fstate *fs,
     const uint8_t *buf, size_t len)
 {
 	struct dns_tcp_iter it;
+	struct dns_query q;
+	struct match_result m;
 	const uint8_t *msg;
-	size_t mlen;
+	size_t mlen, used;
+	enum dns_outcome o = DM_PASS;
+	int n;
 
 	dns_tcp_iter_init(&it, buf, len);
-	while (dns_tcp_next(&it, &msg, &mlen)) {
-		struct dns_query q;
-		struct match_result m;
-		int n;
-
+	while (o == DM_PASS && dns_tcp_next(&it, &msg, &mlen)) {
 		STATS_INC(c->ctx->st->detail[SD_DNS_TCP]);
-		if (!dns_message(c, msg, mlen, &q, &m))
-			continue;
+		o = dns_message(c, msg, mlen, &q, &m);
+	}
+	used = dns_tcp_consumed(&it);
+	if (o == DM_PASS && len - used >= 2) {
+		mlen = (size_t)(buf[used] << 8 | buf[used + 1]);
+		if (mlen + 2 > flow_table_cap(c->ctx->flows)) {
+			STATS_INC(c->ctx->st->detail[SD_DNS_TCP_OVER_CAP]);
+			decide(c, VPROTO_DNS, VACT_MALFORMED, NULL);
+			if (!monitor(c)) {
+				block_tcp(c, fs, NULL, 0);
+				return;
+			}
+		} else if (dns_partial_listed(c, buf + used + 2,
+		    len - used - 2)) {
+			o = dns_message(c, buf + used + 2, len - used - 2, &q,
+			    &m);
+		}
+	}
+	if (o == DM_MALFORMED && dns_malformed_drop(c)) {
+		block_tcp(c, fs, NULL, 0);	/* a stream cannot lose a message */
+		return;
+	}
+	if (o == DM_BLOCK) {
 		n = dns_answer(c, &q, &m, true, c->ctx->payload,
 		    sizeof(c->ctx->payload));
 		block_tcp(c, fs, c->ctx->payload, n > 0 ? (size_t)n : 0);
 		return;
 	}
-	flow_advance(c->ctx->flows, f, flow_base(f) + dns_tcp_consumed(&it));
+	flow_advance(c->ctx->flows, f, flow_base(f) + used);
 }
 
 /* A name the TLS parser found but did not like (raw UTF-8, odd bytes) is
@@ -653,7 +733,7 @@ stream_parse(struct call *c, struct flow *f, struct fstate *fs,
 	}
 }
 
-/* Overlapping segments that disagree (DESIGN.md: decide on the blocking
+/* Overlapping segments that disagree (docs/design.md: decide on the blocking
  * version). The packet carrying the second version is dropped, so the
  * receiver can only ever get the version veto inspected. For TLS, whose
  * parse is stateless, the second version is parsed too: if it names a

@@ -14,11 +14,6 @@ static pthread_mutex_t threads_mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct stats_thread *threads[MAX_THREADS];
 static struct stats_total retired;	/* counts of freed thread blocks */
 
-static pthread_mutex_t cats_mtx = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-	char *feed, *cat;
-} cats[STATS_MAX_CATS];
-static unsigned ncats = 1;		/* 0 is "other" */
 
 static const char *const pkt_names[SP_COUNT] = {
 	"seen", "malformed", "unsupported", "bad_checksum", "no_payload",
@@ -32,6 +27,10 @@ static const char *const detail_names[SD_COUNT] = {
 	"tls_not_tls", "quic_not_initial", "quic_undecryptable",
 	"http_not_http", "http_no_host", "http_keepalive_block", "dns_tcp",
 	"name_uncanonical", "monitor_would_block", "canary_blocked",
+	"dns_malformed_dropped", "dns_tcp_over_cap", "quic_malformed_dropped",
+	"quic_unknown_version", "quic_short_initial", "quic_crypto_conflict",
+	"http_over_cap", "http_url_uncanonical", "http_h2c",
+	"http_malformed_reset",
 };
 
 const char *
@@ -138,53 +137,6 @@ stats_entry_blocked(struct stats_thread *t, uint64_t gen, uint32_t entry,
 	ev->entry = entry;
 	ev->proto = (uint8_t)proto;
 	atomic_store_explicit(&t->ring_head, head + 1, memory_order_release);
-}
-
-uint16_t
-stats_category(const char *feed, const char *cat)
-{
-	uint16_t n = STATS_CAT_OTHER;
-
-	pthread_mutex_lock(&cats_mtx);
-	for (unsigned i = 1; i < ncats; i++) {
-		if (strcmp(cats[i].feed, feed) == 0 && strcmp(cats[i].cat, cat) == 0) {
-			n = (uint16_t)i;
-			goto out;
-		}
-	}
-	if (ncats < STATS_MAX_CATS) {
-		cats[ncats].feed = xstrdup(feed);
-		cats[ncats].cat = xstrdup(cat);
-		n = (uint16_t)ncats++;
-	}
-out:
-	pthread_mutex_unlock(&cats_mtx);
-	return n;
-}
-
-void
-stats_category_name(uint16_t n, const char **feed, const char **cat)
-{
-	pthread_mutex_lock(&cats_mtx);
-	if (n == STATS_CAT_OTHER || n >= ncats) {
-		*feed = "";
-		*cat = "other";
-	} else {
-		*feed = cats[n].feed;
-		*cat = cats[n].cat;
-	}
-	pthread_mutex_unlock(&cats_mtx);
-}
-
-unsigned
-stats_categories(void)
-{
-	unsigned n;
-
-	pthread_mutex_lock(&cats_mtx);
-	n = ncats;
-	pthread_mutex_unlock(&cats_mtx);
-	return n;
 }
 
 /* --- per-entry counts: a small open-addressing map on the aggregator side */

@@ -102,9 +102,86 @@ ipt_port_rules(FILE *f, const char *a, const struct conf *c,
 	}
 }
 
+/* --- rate limits and the TCP/53 byte cap (the rules of rules.h marked
+ * "load"): drops before the queue, each counted by its rule. */
+
+/* Packets of one source let through in a burst: twice the rate, within
+ * what hashlimit accepts. */
+static unsigned long long
+rate_burst(uint64_t rate)
+{
+	uint64_t b = 2 * rate;
+
+	return (unsigned long long)(b < RULES_BURST_MIN ? RULES_BURST_MIN :
+	    b > RULES_BURST_MAX ? RULES_BURST_MAX : b);
+}
+
+/* One hashlimit drop rule: more than rate packets/s from one source
+ * (an IPv4 address, an IPv6 /64); `name` is the table the kernel keeps
+ * per source, shared by the rules that give the same name. */
+static void
+ipt_rate_rule(FILE *f, const char *a, bool v6, const char *match,
+    uint64_t rate, const char *name, const char *comment)
+{
+	fprintf(f, "%s %s -m hashlimit --hashlimit-above %llu/sec "
+	    "--hashlimit-burst %llu --hashlimit-mode srcip --hashlimit-srcmask "
+	    "%d --hashlimit-name %s --hashlimit-htable-size %u "
+	    "--hashlimit-htable-max %u --hashlimit-htable-expire %u "
+	    "-m comment --comment %s -j DROP\n", a, match,
+	    (unsigned long long)rate, rate_burst(rate), v6 ? 64 : 32, name,
+	    RULES_RATE_TABLE, RULES_RATE_TABLE, RULES_RATE_EXPIRE_MS, comment);
+}
+
+/* Before the port-53 queue rules: the per-source limit, then the byte cap
+ * of DNS over TCP (past it a flow's packets are dropped: its queries could
+ * no longer be told apart from a flood). */
+static void
+ipt_dns_limits(FILE *f, const char *a, bool v6, const struct conf *c)
+{
+	if (c->rate_limit_dns > 0) {
+		ipt_rate_rule(f, a, v6, "-p udp --dport 53", c->rate_limit_dns,
+		    "veto-dns", RULES_RATE_DNS_COMMENT);
+		ipt_rate_rule(f, a, v6, "-p tcp --dport 53", c->rate_limit_dns,
+		    "veto-dns", RULES_RATE_DNS_COMMENT);
+	}
+	if (c->dns_tcp_bytes_cap > 0)
+		fprintf(f, "%s -p tcp --dport 53 -m connbytes --connbytes "
+		    "%llu: --connbytes-dir original --connbytes-mode bytes "
+		    "-m comment --comment " RULES_DNS_CAP_COMMENT " -j DROP\n",
+		    a, (unsigned long long)c->dns_tcp_bytes_cap + 1);
+}
+
+/* Before the queue rules of the other ports: new flows per source. */
+static void
+ipt_flow_limits(FILE *f, const char *a, bool v6, const struct conf *c,
+    const uint16_t *tcp, unsigned ntcp)
+{
+	char match[MULTIPORT_MAX * 6 + 96], list[MULTIPORT_MAX * 6 + 1];
+	const struct {
+		const char *proto;
+		const uint16_t *ports;
+		unsigned n;
+	} sets[] = {{"tcp", tcp, ntcp}, {"udp", c->quic_ports, c->nquic_ports}};
+
+	if (c->rate_limit_flows == 0)
+		return;
+	for (size_t s = 0; s < ARRAY_LEN(sets); s++) {
+		for (unsigned i = 0; i < sets[s].n; i += MULTIPORT_MAX) {
+			unsigned k = MIN(sets[s].n - i, MULTIPORT_MAX);
+			port_list(list, sizeof(list), sets[s].ports + i, k, ",");
+			snprintf(match, sizeof(match), "-p %s -m multiport "
+			    "--dports %s -m conntrack --ctstate NEW",
+			    sets[s].proto, list);
+			ipt_rate_rule(f, a, v6, match, c->rate_limit_flows,
+			    "veto-flows", RULES_RATE_FLOWS_COMMENT);
+		}
+	}
+}
+
 static void
 ipt_chain_rules(FILE *f, const char *ipt, const struct conf *c)
 {
+	bool v6 = strcmp(ipt, "ip6tables") == 0;
 	struct marks m;
 	char a[64], target[64];
 	uint16_t tcp[2 * CONF_MAX_PORTS];
@@ -137,10 +214,12 @@ ipt_chain_rules(FILE *f, const char *ipt, const struct conf *c)
 	 * confirmed) creates an entry of its own, from the server's side, so
 	 * the client's next query from the same port looks like a reply.
 	 * With --ctdir ORIGINAL it would pass unseen. */
+	ipt_dns_limits(f, a, v6, c);
 	fprintf(f, "%s -p udp --dport 53 -m comment --comment veto-dns -j %s\n",
 	    a, target);
 	fprintf(f, "%s -p tcp --dport 53 -m comment --comment veto-dns -j %s\n",
 	    a, target);
+	ipt_flow_limits(f, a, v6, c, tcp, ntcp);
 	ipt_port_rules(f, a, c, "tcp", tcp, ntcp, target);
 	ipt_port_rules(f, a, c, "udp", c->quic_ports, c->nquic_ports, target);
 }
@@ -219,6 +298,71 @@ nft_port_rules(FILE *f, const struct conf *c, const char *proto,
 	    RULES_CAP_COMMENT "\"\n", proto, list, cap + 1);
 }
 
+/* The per-source tables of the nft rate limits: one per limit and family
+ * (the key is an IPv4 address or an IPv6 /64). */
+static void
+nft_rate_sets(FILE *f, const struct conf *c)
+{
+	static const char *const names[] = {"dns", "flows"};
+	const uint64_t rates[] = {c->rate_limit_dns, c->rate_limit_flows};
+
+	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+		if (rates[i] == 0)
+			continue;
+		for (int v6 = 0; v6 <= 1; v6++)
+			fprintf(f, "\tset %s%s { type %s; size %u; flags "
+			    "dynamic,timeout; timeout %us; }\n", names[i],
+			    v6 ? "6" : "4", v6 ? "ipv6_addr" : "ipv4_addr",
+			    RULES_RATE_TABLE, RULES_RATE_EXPIRE_MS / 1000);
+	}
+	if (c->rate_limit_dns > 0 || c->rate_limit_flows > 0)
+		fprintf(f, "\n");
+}
+
+static void
+nft_rate_rule(FILE *f, const char *match, const char *set, uint64_t rate,
+    const char *comment)
+{
+	for (int v6 = 0; v6 <= 1; v6++)
+		fprintf(f, "\t\t%s update @%s%s { %s limit rate over "
+		    "%llu/second burst %llu packets } counter drop comment "
+		    "\"%s\"\n", match, set, v6 ? "6" : "4",
+		    v6 ? "ip6 saddr and ffff:ffff:ffff:ffff::" : "ip saddr",
+		    (unsigned long long)rate, rate_burst(rate), comment);
+}
+
+static void
+nft_dns_limits(FILE *f, const struct conf *c)
+{
+	if (c->rate_limit_dns > 0)
+		nft_rate_rule(f, "meta l4proto { tcp, udp } th dport 53", "dns",
+		    c->rate_limit_dns, RULES_RATE_DNS_COMMENT);
+	if (c->dns_tcp_bytes_cap > 0)
+		fprintf(f, "\t\ttcp dport 53 ct direction original ct original "
+		    "bytes > %llu counter drop comment \"" RULES_DNS_CAP_COMMENT
+		    "\"\n", (unsigned long long)c->dns_tcp_bytes_cap);
+}
+
+static void
+nft_flow_limits(FILE *f, const struct conf *c, const uint16_t *tcp,
+    unsigned ntcp)
+{
+	char list[2 * CONF_MAX_PORTS * 7 + 1], match[sizeof(list) + 64];
+
+	if (c->rate_limit_flows == 0)
+		return;
+	port_list(list, sizeof(list), tcp, ntcp, ", ");
+	snprintf(match, sizeof(match), "tcp dport { %s } ct state new", list);
+	nft_rate_rule(f, match, "flows", c->rate_limit_flows,
+	    RULES_RATE_FLOWS_COMMENT);
+	if (c->nquic_ports == 0)
+		return;
+	port_list(list, sizeof(list), c->quic_ports, c->nquic_ports, ", ");
+	snprintf(match, sizeof(match), "udp dport { %s } ct state new", list);
+	nft_rate_rule(f, match, "flows", c->rate_limit_flows,
+	    RULES_RATE_FLOWS_COMMENT);
+}
+
 static void
 nft_chain_rules(FILE *f, const struct conf *c)
 {
@@ -242,8 +386,10 @@ nft_chain_rules(FILE *f, const struct conf *c)
 	fprintf(f, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & "
 	    "0x%08x | 0x%08x counter drop comment \"veto-block\"\n",
 	    m.state, m.block, ~m.mask, m.block);
+	nft_dns_limits(f, c);
 	fprintf(f, "\t\tmeta l4proto { tcp, udp } th dport 53 "
 	    "counter %s comment \"veto-dns\"\n", queue);
+	nft_flow_limits(f, c, tcp, ntcp);
 	nft_port_rules(f, c, "tcp", tcp, ntcp, queue);
 	nft_port_rules(f, c, "udp", c->quic_ports, c->nquic_ports, queue);
 	fprintf(f, "\t}\n");
@@ -257,6 +403,7 @@ nft_install(FILE *f, const struct conf *c)
 	fprintf(f, "table inet " RULES_NFT_TABLE "\n"
 	    "delete table inet " RULES_NFT_TABLE "\n\n"
 	    "table inet " RULES_NFT_TABLE " {\n");
+	nft_rate_sets(f, c);
 	nft_chain_rules(f, c);
 	for (size_t h = 0; h < ARRAY_LEN(hooks); h++) {
 		if (!(c->chains & hooks[h].bit))
@@ -292,6 +439,11 @@ header(FILE *f, const struct conf *c, enum rules_format fmt, bool remove)
 	    conf_mark_value(c, MARK_ALLOW), conf_mark_value(c, MARK_BLOCK),
 	    conf_mark_value(c, MARK_PASS),
 	    (unsigned long long)c->connbytes_cap);
+	fprintf(f, "# rate_limit_dns %llu, rate_limit_flows %llu (per source "
+	    "and second, 0: none), dns_tcp_bytes_cap %llu.\n",
+	    (unsigned long long)c->rate_limit_dns,
+	    (unsigned long long)c->rate_limit_flows,
+	    (unsigned long long)c->dns_tcp_bytes_cap);
 }
 
 int

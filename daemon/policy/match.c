@@ -739,6 +739,39 @@ matcher_entry(const struct matcher *m, uint32_t entry, struct match_result *r)
 	result_fill(m, 0, &e, r);
 }
 
+int
+matcher_walk(const struct matcher *m, matcher_walk_fn fn, void *arg)
+{
+	const uint8_t *p, *end;
+
+	if (m == NULL || m->arena_len <= 1)
+		return 0;
+	p = m->arena + 1;
+	end = m->arena + m->arena_len;
+	while (p < end) {
+		const char *key = (const char *)p + 1;
+		size_t keylen = p[0];
+		bool first = true;
+		struct rec_entry e;
+		struct match_result r;
+		int rc;
+
+		p += 1 + keylen;
+		for (;;) {
+			p = entry_decode(p, first, &e);
+			result_fill(m, 0, &e, &r);
+			r.entry = UINT32_MAX;	/* not needed by walkers */
+			if ((rc = fn(arg, key, keylen, first, &r)) != 0)
+				return rc;
+			p = entry_next(&e);
+			first = false;
+			if (e.last)
+				break;
+		}
+	}
+	return 0;
+}
+
 size_t
 matcher_bytes(const struct matcher *m)
 {

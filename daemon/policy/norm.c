@@ -105,8 +105,18 @@ norm_name_raw(const char *in, size_t len, char out[NORM_NAME_MAX + 1])
 {
 	if (len > 0 && in[len - 1] == '.')
 		len--;
-	if (len > NORM_NAME_MAX)
-		len = NORM_NAME_MAX;
+	if (len > NORM_NAME_MAX) {
+		/* keep the end, where the listed parent domain is, from the
+		 * first whole label within the last NORM_NAME_MAX bytes */
+		const char *cut = in + len - NORM_NAME_MAX;
+		const char *dot = cut[-1] == '.' ? cut - 1 :
+		    memchr(cut, '.', NORM_NAME_MAX);
+
+		if (dot != NULL && dot + 1 < in + len)
+			cut = dot + 1;
+		len -= (size_t)(cut - in);
+		in = cut;
+	}
 	for (size_t i = 0; i < len; i++)
 		out[i] = lower(in[i]);
 	out[len] = '\0';

@@ -7,7 +7,7 @@
 
 #include "core/log.h"
 #include "policy/policy.h"
-#include "engine/stats.h"
+#include "policy/catreg.h"
 
 struct reader {
 	_Atomic uint64_t seen;		/* 0: offline; else a generation */

@@ -13,6 +13,7 @@
 
 #include <microhttpd.h>
 
+#include "core/net.h"
 #include "serve/metrics.h"
 #include "policy/policy.h"
 #include "core/veto.h"
@@ -306,6 +307,38 @@ render_rules(struct mbuf *b, const struct daemon_status *s)
 	sample(b, "veto_rules_cap_hits_total", s->rules_cap_hits, NULL);
 }
 
+/* Overflow (status.h): what the kernel could not hand to vetod, what of
+ * it passed unfiltered, and the seconds a queue was found full (whose
+ * packets, with fail_open, the kernel neither counts nor numbers). */
+static void
+render_overflow(struct mbuf *b, const struct daemon_status *s)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fam[] = {
+		{"veto_queue_overflow_total", "counter", "Packets the kernel "
+		    "could not queue to vetod (queue or socket full)."},
+		{"veto_unfiltered_packets_total", "counter", "Of those, packets "
+		    "passed unfiltered (fail_open); a full queue with fail_open "
+		    "passes more, uncounted: see veto_queue_full_seconds_total."},
+		{"veto_queue_full_seconds_total", "counter",
+		    "Seconds vetod found the queue full (sampled each second)."},
+	};
+	char q[16];
+
+	for (size_t k = 0; k < ARRAY_LEN(fam); k++) {
+		family(b, fam[k].name, fam[k].type, fam[k].help);
+		for (unsigned i = 0; i < s->nqueues; i++) {
+			const struct status_queue *sq = &s->queues[i];
+			uint64_t v = k == 0 ? status_queue_overflow(sq) :
+			    k == 1 ? status_queue_unfiltered(sq, s->fail_open) :
+			    sq->full_seconds;
+			snprintf(q, sizeof(q), "%u", sq->num);
+			sample(b, fam[k].name, v, "queue", q, NULL);
+		}
+	}
+}
+
 static void
 render_queues(struct mbuf *b, const struct daemon_status *s)
 {
@@ -327,6 +360,7 @@ render_queues(struct mbuf *b, const struct daemon_status *s)
 		if (k == 2)
 			render_queue_verdicts(b, s);
 	}
+	render_overflow(b, s);
 	if (s->have_rules)
 		render_rules(b, s);
 }
@@ -465,74 +499,10 @@ metrics_render(const struct stats_total *t, const struct daemon_status *s,
 
 /* --- the listener */
 
-static int
-parse_listen(const char *addr, struct sockaddr_storage *ss, socklen_t *sl,
-    struct verr *e)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *colon, *h = addr;
-	size_t hl;
-	uint64_t port;
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (*addr == '[') {
-		const char *close = strchr(addr, ']');
-		if (close == NULL || close[1] != ':')
-			goto bad;
-		h = addr + 1;
-		hl = (size_t)(close - h);
-		colon = close + 1;
-	} else {
-		if ((colon = strrchr(addr, ':')) == NULL)
-			goto bad;
-		hl = (size_t)(colon - addr);
-	}
-	if (hl >= sizeof(host) || !parse_u64(colon + 1, 1, 65535, &port))
-		goto bad;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		*sl = sizeof(*s4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		*sl = sizeof(*s6);
-		return 0;
-	}
-bad:
-	verr_set(e, "metrics_listen: `%s' is not addr:port or [v6]:port", addr);
-	return -1;
-}
-
 int
 metrics_listen_open(const char *addr, struct verr *e)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int fd, one = 1;
-
-	if (parse_listen(addr, &ss, &sl, e) == -1)
-		return -1;
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		verr_set(e, "metrics_listen %s: socket: %s", addr, strerror(errno));
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, sl) == -1 || listen(fd, 16) == -1) {
-		verr_set(e, "metrics_listen %s: %s", addr, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return net_listen("metrics_listen", addr, 16, 0, e);
 }
 
 struct metrics {

@@ -135,6 +135,26 @@ status_health_name(int health)
 	return "?";
 }
 
+/* --- overflow */
+
+uint64_t
+status_queue_overflow(const struct status_queue *q)
+{
+	return q->id_gaps + q->proc_dropped;
+}
+
+uint64_t
+status_queue_unfiltered(const struct status_queue *q, bool fail_open)
+{
+	return fail_open ? q->id_gaps : 0;
+}
+
+bool
+status_queue_full(const struct status_queue *q)
+{
+	return q->have_proc && q->maxlen > 0 && q->proc_waiting >= q->maxlen;
+}
+
 /* --- trend of fail-open events */
 
 static void
@@ -143,9 +163,19 @@ queue_losses(const struct daemon_status *s, uint64_t *lost, uint64_t *enobufs)
 	*lost = *enobufs = 0;
 	for (unsigned i = 0; i < s->nqueues; i++) {
 		const struct status_queue *q = &s->queues[i];
-		*lost += q->id_gaps + q->proc_dropped + q->proc_user_dropped;
+		*lost += status_queue_overflow(q);
 		*enobufs += q->enobufs;
 	}
+}
+
+static uint64_t
+queue_full_seconds(const struct daemon_status *s)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < s->nqueues; i++)
+		n += s->queues[i].full_seconds;
+	return n;
 }
 
 void
@@ -160,6 +190,7 @@ status_trend_note(struct status_trend *tr, const struct daemon_status *s)
 			return;
 	}
 	queue_losses(s, &tr->s[tr->head].lost, &tr->s[tr->head].enobufs);
+	tr->s[tr->head].full = queue_full_seconds(s);
 	tr->s[tr->head].t = s->now;
 	tr->head = (tr->head + 1) % STATUS_TREND_SAMPLES;
 	if (tr->n < STATUS_TREND_SAMPLES)
@@ -187,6 +218,25 @@ status_trend_growth(const struct status_trend *tr,
 		*enobufs = b >= tr->s[i].enobufs ? b - tr->s[i].enobufs : 0;
 		return;
 	}
+}
+
+uint64_t
+status_trend_full(const struct status_trend *tr, const struct daemon_status *s)
+{
+	uint64_t f;
+	unsigned first, i;
+
+	if (tr == NULL || tr->n == 0)
+		return 0;
+	f = queue_full_seconds(s);
+	first = (tr->head + STATUS_TREND_SAMPLES - tr->n) % STATUS_TREND_SAMPLES;
+	for (unsigned k = 0; k < tr->n; k++) {
+		i = (first + k) % STATUS_TREND_SAMPLES;
+		if (s->now - tr->s[i].t > STATUS_TREND_WINDOW)
+			continue;
+		return f >= tr->s[i].full ? f - tr->s[i].full : 0;
+	}
+	return 0;
 }
 
 /* --- the verdict */
@@ -257,7 +307,7 @@ assess_queues(const struct daemon_status *s, const struct status_trend *tr,
     struct status_assessment *a)
 {
 	unsigned running = 0;
-	uint64_t lost, enobufs;
+	uint64_t lost, enobufs, full;
 
 	for (unsigned i = 0; i < s->nqueues; i++)
 		running += s->queues[i].running;
@@ -276,6 +326,21 @@ assess_queues(const struct daemon_status *s, const struct status_trend *tr,
 		    "unfiltered or were dropped in the last %d s (queue full, "
 		    "fail-open): raise queue_maxlen or add queues", lost,
 		    STATUS_TREND_WINDOW);
+	full = status_trend_full(tr, s);
+	if (full > 0)
+		reason(a, STATUS_DEGRADED, "the queue was full for %" PRIu64
+		    " s of the last %d s: packets beyond it %s; add queues, set "
+		    "rate_limit_dns and rate_limit_flows", full,
+		    STATUS_TREND_WINDOW, s->fail_open ? "passed unfiltered "
+		    "(fail_open)" : "were dropped (fail_open = no)");
+	for (unsigned i = 0; i < s->nqueues; i++)
+		if (status_queue_full(&s->queues[i]))
+			reason(a, STATUS_DEGRADED, "queue %u is full (%u packets "
+			    "wait for vetod): more packets %s; add queues, set "
+			    "rate_limit_dns and rate_limit_flows, see `veto stats`",
+			    s->queues[i].num, s->queues[i].proc_waiting,
+			    s->fail_open ? "pass unfiltered (fail_open)" :
+			    "are dropped (fail_open = no)");
 	if (enobufs > 0)
 		reason(a, STATUS_DEGRADED, "%" PRIu64 " receive overruns in the "
 		    "last %d s: vetod does not keep up; add queues or CPU",
@@ -398,6 +463,9 @@ json_queues(const struct daemon_status *s)
 		jnum(o, "enobufs", q->enobufs);
 		jnum(o, "truncated", q->truncated);
 		jnum(o, "errors", q->errors);
+		jnum(o, "overflow", status_queue_overflow(q));
+		jnum(o, "unfiltered", status_queue_unfiltered(q, s->fail_open));
+		jnum(o, "full_seconds", q->full_seconds);
 		if (q->have_proc) {
 			cJSON *p = cJSON_AddObjectToObject(o, "kernel");
 			jnum(p, "waiting", q->proc_waiting);

@@ -51,6 +51,12 @@ parse_rule_line(const char *line, size_t len, struct status_rules *out)
 		out->allowed += pkts;
 	else if (strcmp(c, "veto-blocked") == 0)
 		out->blocked += pkts;
+	else if (strcmp(c, "veto-rate-dns") == 0)
+		out->rate_dns += pkts;
+	else if (strcmp(c, "veto-rate-flows") == 0)
+		out->rate_flows += pkts;
+	else if (strcmp(c, "veto-dns-cap") == 0)
+		out->dns_cap += pkts;
 	return 1;
 }
 

@@ -14,6 +14,7 @@
 
 #include "policy/match.h"
 #include "policy/policy.h"
+#include "core/net.h"
 #include "serve/stop.h"
 #include "serve/stoppage.h"
 
@@ -61,79 +62,10 @@ static const char content_security[] =
 /* ------------------------------------------------------------------ */
 /* Listening sockets (opened before the privilege drop). */
 
-static bool
-parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sl)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *colon, *h = s;
-	size_t hl;
-	uint64_t port;
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (*s == '[') {
-		const char *close = strchr(s, ']');
-
-		if (close == NULL || close[1] != ':')
-			return false;
-		h = s + 1;
-		hl = (size_t)(close - h);
-		colon = close + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL)
-			return false;
-		hl = (size_t)(colon - s);
-	}
-	if (hl >= sizeof(host) || !parse_u64(colon + 1, 0, 65535, &port))
-		return false;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1 && *s != '[') {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-		*sl = sizeof(*a4);
-		return true;
-	}
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		*sl = sizeof(*a6);
-		return true;
-	}
-	return false;
-}
-
 static int
 listen_on(const char *addr, struct verr *e)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int fd, one = 1;
-
-	if (!parse_listen(addr, &ss, &sl)) {
-		verr_set(e, "stop page: stop_page_listen is addr:port or "
-		    "[v6]:port, not `%s'", addr);
-		return -1;
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		verr_set(e, "stop page: socket for %s: %s", addr, strerror(errno));
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 ||
-	    listen(fd, STOP_BACKLOG) < 0) {
-		verr_set(e, "stop page: cannot listen on %s: %s", addr,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return net_listen("stop_page_listen", addr, STOP_BACKLOG, SOCK_NONBLOCK, e);
 }
 
 /* ------------------------------------------------------------------ */

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "trust/fetch.h"
-#include "core/log.h"
 #include "trust/sig.h"
 #include "core/veto.h"
 
@@ -125,6 +124,14 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 
 /* --- sockets and cancelling ------------------------------------------ */
 
+static atomic_ulong fetch_unmarked;
+
+unsigned long
+fetch_unmarked_sockets(void)
+{
+	return atomic_load_explicit(&fetch_unmarked, memory_order_relaxed);
+}
+
 static int
 on_sockopt(void *arg, curl_socket_t fd, curlsocktype purpose)
 {
@@ -132,9 +139,11 @@ on_sockopt(void *arg, curl_socket_t fd, curlsocktype purpose)
 
 	if (purpose != CURLSOCKTYPE_IPCXN || *mark == 0)
 		return CURL_SOCKOPT_OK;
+	/* Without CAP_NET_ADMIN the mark cannot be set: the fetch still goes
+	 * out, unmarked (it is then queued like any flow and decided on its
+	 * name). The library does not log; the count is for the caller. */
 	if (setsockopt(fd, SOL_SOCKET, SO_MARK, mark, sizeof(*mark)) == -1)
-		log_debug("fetch: SO_MARK 0x%x: %s (fetch traffic unmarked)",
-		    *mark, strerror(errno));
+		atomic_fetch_add_explicit(&fetch_unmarked, 1, memory_order_relaxed);
 	return CURL_SOCKOPT_OK;
 }
 

@@ -6,7 +6,7 @@
 
 #include "serve/ctl.h"
 #include "vetod/daemon.h"
-#include "vetod/export.h"
+#include "vetod/servers.h"
 #include "vetod/fetcher.h"
 #include "trust/guard.h"
 #include "core/log.h"
@@ -137,6 +137,7 @@ daemon_start(struct daemon *d, struct verr *e)
 	if ((d->fetcher = fetcher_new(e)) == NULL)
 		return -1;
 	for (unsigned i = 0; i < d->conf->queue_count; i++) {
+		d->queue_maxlen = d->conf->queue_maxlen;
 		d->workers[i] = worker_new(d->conf->queue_first + i, d->conf, e);
 		if (d->workers[i] == NULL)
 			return -1;
@@ -144,14 +145,14 @@ daemon_start(struct daemon *d, struct verr *e)
 	}
 	/* listening sockets too are opened before the drop (port 80) */
 	d->stop = stop_new(d->conf, e);
-	if (d->stop == NULL || export_open(d, e) == -1)
+	if (d->stop == NULL || servers_open(d, e) == -1)
 		return -1;
 	if (priv_drop(d->conf->user, e) == -1)
 		return -1;
 	for (unsigned i = 0; i < d->nworkers; i++)
 		if (worker_start(d->workers[i], e) == -1)
 			return -1;
-	if (stop_start(d->stop, e) == -1 || export_start(d, e) == -1)
+	if (stop_start(d->stop, e) == -1 || servers_start(d, e) == -1)
 		return -1;
 	/* after the drop, so the fetcher's threads hold only CAP_NET_ADMIN
 	 * (SO_MARK needs it); the last good lists are in force already and
@@ -253,7 +254,7 @@ daemon_reload(struct daemon *d, const char *path)
 	pthread_mutex_unlock(&d->mtx);
 	feeds_free(of);
 	conf_free(oc);
-	export_reconfigure(d);
+	servers_reconfigure(d);
 	/* the new feeds are fetched at once */
 	if (fetcher_start(d->fetcher, nf, nc, &e) == -1)
 		log_warnx("reload: the list fetcher did not restart: %s; "
@@ -281,22 +282,22 @@ daemon_tick(struct daemon *d, time_t now)
 			d->failed_logged[i] = true;
 		}
 	}
-	export_tick(d, now);
+	servers_tick(d, now);
 }
 
 void
 daemon_poll(struct daemon *d)
 {
-	export_jobs(d);
+	servers_jobs(d);
 }
 
 void
 daemon_stop(struct daemon *d)
 {
-	export_quiesce(d);		/* the control socket takes no new jobs */
+	servers_quiesce(d);		/* the control socket takes no new jobs */
 	fetcher_free(d->fetcher);	/* answers its jobs; before the feeds go */
 	d->fetcher = NULL;
-	export_stop(d);
+	servers_stop(d);
 	for (unsigned i = 0; i < d->nworkers; i++)
 		worker_stop(d->workers[i]);
 	for (unsigned i = 0; i < d->nworkers; i++)

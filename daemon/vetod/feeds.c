@@ -13,6 +13,7 @@
 #include "vetod/feeds.h"
 #include "core/log.h"
 #include "engine/stats.h"
+#include "serve/rpz.h"
 
 struct feed_rt {
 	const struct feed_conf *fc;
@@ -142,6 +143,29 @@ feeds_index(const struct feeds *fs, const char *name)
 
 /* --- publishing --------------------------------------------------------- */
 
+/* rpz_file: the zone of what was just published (rpz.h); a failure is
+ * logged and leaves the previous zone in place. */
+static void
+write_rpz(const struct policy *p)
+{
+	struct rpz_opts o;
+	struct rpz_stats st;
+	struct verr e;
+	uint64_t t0 = now_mono_ms();
+
+	if (p->conf->rpz_file == NULL)
+		return;
+	if (rpz_opts_from_conf(p->conf, &o, &e) == -1 ||
+	    rpz_write_file(p->conf->rpz_file, p, &o, time(NULL), &st, &e) == -1) {
+		log_warnx("RPZ zone not written: %s", e.msg);
+		return;
+	}
+	log_info("RPZ zone %s written: serial %lu, %zu names, %zu wildcards, "
+	    "%zu bytes in %llu ms", p->conf->rpz_file, (unsigned long)st.serial,
+	    st.names, st.wildcards, st.bytes,
+	    (unsigned long long)(now_mono_ms() - t0));
+}
+
 static int
 publish_locked(struct feeds *fs, struct verr *e)
 {
@@ -168,6 +192,7 @@ publish_locked(struct feeds *fs, struct verr *e)
 	atomic_fetch_add(&p->refs, 1);
 	fs->last = p;
 	fs->dirty = false;
+	write_rpz(p);
 	return 0;
 }
 

@@ -5,7 +5,7 @@
  * Every frame is decoded from its link layer (Ethernet with any number of
  * 802.1Q/802.1ad tags, Linux cooked v1 and v2, raw IP, BSD loopback) to an
  * IPv4/IPv6 packet, then passed through an emulation of the kernel side of
- * vetod (the rule set of `veto rules`, DESIGN.md sections 4 and 6) and,
+ * vetod (the rule set of `veto rules`, docs/design.md sections 4 and 6) and,
  * when the kernel would queue it, through the same inspect() the daemon
  * calls, with want_names set so decisions carry the name or URL.
  *

@@ -1,6 +1,6 @@
 /*
  * conf.h - veto.conf: one `key = value` file, `#` comments, `[feed NAME]`
- * sections (DESIGN.md section 8 names every key; conf/veto.conf documents
+ * sections (docs/design.md section 8 names every key; conf/veto.conf documents
  * them).
  *
  * One table in conf.c drives parsing, defaults and printing (Redis style):
@@ -38,6 +38,10 @@ enum conf_on_expired { ON_EXPIRED_ENFORCE, ON_EXPIRED_DISABLE };
 enum conf_dns_action { DNS_ACTION_STOPPAGE, DNS_ACTION_NXDOMAIN, DNS_ACTION_REFUSED };
 enum conf_http_action { HTTP_ACTION_REDIRECT, HTTP_ACTION_451 };
 enum conf_tls_no_sni { TLS_NO_SNI_ALLOW, TLS_NO_SNI_BLOCK };
+enum conf_drop_pass { CONF_DROP, CONF_PASS };	/* dns_malformed, quic_unknown_version */
+enum conf_h2c { H2C_URL_HOSTS, H2C_BLOCK, H2C_ALLOW };
+enum conf_http_overcap { HTTP_OVERCAP_BLOCK, HTTP_OVERCAP_HOST };
+enum conf_rpz_action { RPZ_ACTION_NXDOMAIN, RPZ_ACTION_NODATA, RPZ_ACTION_STOPPAGE };
 
 #define CHAIN_FORWARD 0x1u
 #define CHAIN_INPUT 0x2u
@@ -75,6 +79,9 @@ struct conf {
 	uint32_t mark_mask;			/* contiguous, >= 2 bits */
 	uint64_t queue_maxlen;			/* NFQUEUE max length */
 	uint64_t connbytes_cap;			/* packets queued per undecided flow */
+	uint64_t rate_limit_dns;		/* port-53 packets/s per source, 0: off */
+	uint64_t rate_limit_flows;		/* new queued flows/s per source, 0: off */
+	uint64_t dns_tcp_bytes_cap;		/* bytes of one TCP/53 flow, 0: off */
 	uint16_t http_ports[CONF_MAX_PORTS];
 	unsigned nhttp_ports;
 	uint16_t tls_ports[CONF_MAX_PORTS];
@@ -104,8 +111,16 @@ struct conf {
 	char *operator_name, *operator_url, *operator_contact;
 	int http_action;			/* enum conf_http_action */
 	int tls_no_sni;				/* enum conf_tls_no_sni */
+	int dns_malformed;			/* enum conf_drop_pass */
+	int quic_unknown_version;		/* enum conf_drop_pass */
+	int h2c;				/* enum conf_h2c */
+	int http_overcap;			/* enum conf_http_overcap */
 
 	uint64_t reasm_flow_bytes, reasm_memory;
+
+	char *rpz_file;				/* NULL: no RPZ zone written */
+	int rpz_action;				/* enum conf_rpz_action */
+	char *rpz_origin;
 
 	char *metrics_listen;			/* "" disables */
 	char *control_socket;
@@ -131,7 +146,7 @@ void conf_print(FILE *f, const struct conf *c);
 /* Find a feed by name; NULL if none. */
 const struct feed_conf *conf_feed(const struct conf *c, const char *name);
 
-/* Mark layout inside mark_mask (DESIGN.md section 6): the two lowest bits
+/* Mark layout inside mark_mask (docs/design.md section 6): the two lowest bits
  * of the mask hold one of these values. */
 enum conf_mark {
 	MARK_UNDECIDED = 0,	/* keep queueing */

@@ -1,26 +1,50 @@
 /*
- * veto.h - the map of the engine, and the few types every module shares.
+ * veto.h - the map of the code, and the few types every module shares.
  *
- * How a packet flows (see ../shared/DESIGN.md section 2):
+ * The folders are the layers (docs/design.md section 1); a layer uses only
+ * those to its left (tests/lint/layout.sh checks every #include):
  *
- *   queue.c    One thread per NFQUEUE number reads packets through libmnl
- *              and libnetfilter_queue (copying only the bytes inspection
- *              needs), calls inspect() and sends the verdict.
- *   inspect.c  inspect() decodes the packet (pkt.c), picks the protocol by
- *              port and payload (dns.c, http.c via flow.c, tls.c via
- *              flow.c, quic.c), canonicalises the name or URL (norm.c),
- *              asks the matcher (match.c) and returns a decision: accept,
- *              accept-and-offload the flow, drop, drop-the-flow, plus up to
- *              a few forged packets to send (respond.c). It never does I/O:
- *              the daemon, `veto replay` and the tests all call it.
- *   inject.c   The caller sends the forged packets through raw sockets
- *              carrying a socket mark, so they are not queued again.
- *   stats.c    Per-thread counters, summed on read; never a client address.
+ *   core <- policy <- {engine, trust} <- {serve, audit} <- vetod
+ *   kernel uses only core; tools/ use anything but vetod/
  *
- * Beside the packet path: fetch.c (libcurl; verify, then swap the matcher
- * through policy.c), stop.c (the stop page, libmicrohttpd), metrics.c,
- * report.c and ctl.c (control socket). list.c and sig.c turn signed bytes
- * into a trusted list; conf.c reads veto.conf.
+ *   core/    util, log, conf, buf (the bounded writer), this file
+ *   policy/  norm (canonical names and URLs), list (veto-list/1), match
+ *            (the matcher), policy (the snapshot in force), catreg
+ *   engine/  the packet path, no I/O: pkt, flow, dns, http, tls, quic,
+ *            inspect, respond, blockresp, stats
+ *   trust/   sig (minisign), guard, trust (feed/serial/expiry), fetch
+ *            (libcurl), listset
+ *   kernel/  queue (NFQUEUE), inject (raw sockets), rules, priv
+ *   serve/   stop page, metrics, control socket, status, reports, summary
+ *   audit/   replay (captures), audit and probe (probing a live filter)
+ *   vetod/   main, daemon, servers, worker, feeds, fetcher
+ *
+ * How a packet flows:
+ *
+ *   kernel/queue.c    One thread per NFQUEUE number reads packets through
+ *                     libmnl and libnetfilter_queue (copying only the bytes
+ *                     inspection needs), calls inspect() and sends the
+ *                     verdict.
+ *   engine/inspect.c  inspect() decodes the packet (pkt.c), picks the
+ *                     protocol by port and payload (dns.c, http.c and tls.c
+ *                     via flow.c, quic.c), canonicalises the name or URL
+ *                     (policy/norm.c), asks the matcher (policy/match.c) and
+ *                     returns a decision: accept, accept-and-offload the
+ *                     flow, drop, drop-the-flow, plus up to a few forged
+ *                     packets to send (respond.c: DNS answers and resets;
+ *                     blockresp.c: the HTTP 302/451). It never does I/O:
+ *                     the daemon, `veto replay` and the tests all call it.
+ *   kernel/inject.c   The caller sends the forged packets through raw
+ *                     sockets carrying a socket mark, so they are not
+ *                     queued again.
+ *   engine/stats.c    Per-thread counters, summed on read; never a client
+ *                     address.
+ *
+ * Beside the packet path: vetod/fetcher.c (periodic fetch with
+ * trust/fetch.c; verify, then publish a new policy snapshot), serve/ (the
+ * stop page, libmicrohttpd; metrics; the control socket; reports).
+ * trust/sig.c and policy/list.c turn signed bytes into a trusted list;
+ * core/conf.c reads veto.conf.
  *
  * Privacy: no module ever writes a client address, port, MAC, unmatched
  * name or full URL anywhere. Counts only.

@@ -7,8 +7,12 @@
  * caller owns (no allocation; the struct copies the question name, both as
  * wire bytes and as dotted text, so it stays valid after the packet goes).
  * It accepts only what a resolver would answer as a query: QR = 0, opcode
- * QUERY, exactly one question (QDCOUNT != 1 is malformed for our purpose:
- * resolvers answer FORMERR). The name keeps the letter case it was sent in
+ * QUERY, at most DNS_QUESTIONS_MAX questions, each of them whole. The
+ * first question is read into the struct; the others are checked for form
+ * only, and read one by one with dns_question_read() (from q->qend): a
+ * filter must check every question, since some resolvers answer a query of
+ * several (a listed name in any of them blocks it). QDCOUNT 0 (a DNS
+ * cookie refresh, RFC 7873 section 5.4) parses, with no name. The name keeps the letter case it was sent in
  * (0x20 randomisation); lowercasing is norm.c's job. Labels are copied byte
  * for byte; a label holding a byte that is not a letter, digit, hyphen or
  * underscore (a '.', a space, a NUL, a control byte, UTF-8) sets `odd_name`,
@@ -64,6 +68,7 @@
 #define DNS_NAME_WIRE_MAX 255	/* RFC 1035 section 2.3.4 */
 #define DNS_NAME_TEXT_MAX 253	/* characters, without the NUL */
 #define DNS_LABEL_MAX 63
+#define DNS_QUESTIONS_MAX 16	/* more in one query: malformed (clients send 1) */
 
 #define DNS_TYPE_A 1
 #define DNS_TYPE_NS 2
@@ -103,7 +108,7 @@
 
 enum dns_status {
 	DNS_OK = 0,
-	DNS_MALFORMED = -1,	/* truncated, bad name, QDCOUNT != 1 */
+	DNS_MALFORMED = -1,	/* truncated, bad name, QDCOUNT too big */
 	DNS_NOT_QUERY = -2,	/* well formed header but QR = 1 or opcode
 				 * other than QUERY: not ours to judge */
 };
@@ -113,6 +118,8 @@ struct dns_query {
 	uint16_t flags;		/* header bits 16-31 as sent (QR, opcode,
 				 * AA, TC, RD, RA, Z, AD, CD, RCODE) */
 	uint8_t opcode;
+	uint16_t qdcount;	/* questions in the message */
+	/* The question (the first, or the one dns_question_read() read). */
 	uint16_t qtype, qclass;
 	/* The question name: wire form (uncompressed, letter case as sent)
 	 * and dotted text without a trailing dot ("." for the root). */
@@ -123,7 +130,8 @@ struct dns_query {
 	uint8_t labels;		/* label count, root = 0 */
 	bool odd_name;		/* a label byte outside [A-Za-z0-9_-] */
 	bool qname_compressed;	/* the question used a compression pointer */
-	size_t qend;		/* offset just past QTYPE/QCLASS */
+	size_t qend;		/* offset just past the first question */
+	size_t qsend;		/* offset just past the last question */
 	/* EDNS (RFC 6891), from the OPT record if there is exactly one. */
 	bool edns;
 	uint16_t edns_udp_size;	/* as sent (values < 512 mean 512) */
@@ -133,6 +141,13 @@ struct dns_query {
 };
 
 enum dns_status dns_query_parse(const uint8_t *msg, size_t len,
+    struct dns_query *q);
+
+/* Read the question at *off (a message dns_query_parse() accepted; the
+ * second one is at q->qend) into q's question fields (name, wire form,
+ * labels, odd_name, qname_compressed, qtype, qclass; the header and EDNS
+ * fields stay) and advance *off past it. 0, or -1 if it does not parse. */
+int dns_question_read(const uint8_t *msg, size_t len, size_t *off,
     struct dns_query *q);
 
 /* What to answer with; the values equal conf.h's enum conf_dns_action. */

@@ -47,7 +47,7 @@
  *
  * Overlaps: a segment whose bytes overlap bytes already stored is
  * compared with them. Equal bytes (a retransmission) are simply ignored.
- * If they differ (DESIGN.md: "if two versions of the same bytes disagree,
+ * If they differ (docs/design.md: "if two versions of the same bytes disagree,
  * decide on the blocking one"), the stream keeps the FIRST version (what
  * the receiver most likely got, since we accepted it), the flow is marked
  * FLOW_F_CONFLICT, and the result carries FLOW_ADD_CONFLICT, the range

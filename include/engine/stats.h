@@ -1,5 +1,5 @@
 /*
- * stats.h - counts, never identities (DESIGN.md section 5).
+ * stats.h - counts, never identities (docs/design.md section 5).
  *
  * Packet threads each own a struct stats_thread and bump its counters with
  * STATS_INC(): a relaxed atomic load and store by the single writer, which
@@ -10,7 +10,8 @@
  * Categories: a category is (feed name, category id). Policy snapshots
  * come and go, so counters are not indexed by a list's own category number
  * but by a stable "stats category" number from a registry that only grows
- * (stats_category(); at most STATS_MAX_CATS, then "other").
+ * (stats_category() in policy/catreg.h; at most STATS_MAX_CATS, then
+ * "other").
  *
  * Entries: per-entry counts feed the k-anonymous report only. A blocked
  * decision pushes (policy generation, entry number, protocol) into the
@@ -30,9 +31,8 @@
 #include <stdio.h>
 
 #include "core/veto.h"
+#include "policy/catreg.h"
 
-#define STATS_MAX_CATS 256
-#define STATS_CAT_OTHER 0		/* number 0 is "other/unknown" */
 #define STATS_RING 16384		/* entry events per thread */
 
 typedef _Atomic uint64_t stat_t;
@@ -78,6 +78,16 @@ enum stats_detail {
 	SD_NAME_UNCANONICAL,	/* matched on its raw lowercase form */
 	SD_MONITOR_WOULD_BLOCK,
 	SD_CANARY_BLOCKED,
+	SD_DNS_MALFORMED_DROP,	/* a query veto cannot parse, dropped */
+	SD_DNS_TCP_OVER_CAP,	/* a TCP length prefix above the flow cap */
+	SD_QUIC_DROPPED,	/* malformed Initial / datagram on an undecided flow */
+	SD_QUIC_UNKNOWN_VERSION,	/* long header of a version we cannot read */
+	SD_QUIC_SHORT_INITIAL,	/* Initial in a datagram under 1200 bytes */
+	SD_QUIC_CONFLICT,	/* CRYPTO bytes that disagree: datagram dropped */
+	SD_HTTP_OVER_CAP,	/* a request head larger than the flow cap */
+	SD_HTTP_URL_UNCANONICAL,	/* URL not canonicalisable, host has urls */
+	SD_HTTP_H2C,		/* HTTP/2 cleartext: preface or Upgrade: h2c */
+	SD_HTTP_MALFORMED,	/* a request servers refuse: connection reset */
 	SD_COUNT
 };
 
@@ -118,11 +128,6 @@ void stats_entry_blocked(struct stats_thread *t, uint64_t gen, uint32_t entry,
 /* Sum every registered thread, past ones included. */
 void stats_sum(struct stats_total *out);
 
-/* Category registry. */
-uint16_t stats_category(const char *feed, const char *cat);
-/* Name of a stats category: feed and category id ("" for other). */
-void stats_category_name(uint16_t n, const char **feed, const char **cat);
-unsigned stats_categories(void);	/* numbers in use, other included */
 
 /* Per-entry counts since the last stats_entries_take(). */
 struct policy;

@@ -22,11 +22,23 @@
  *                                          here: two rules each)
  *  3. mark ALLOW              -> save mark into connmark, RETURN
  *     mark BLOCK              -> save mark into connmark, DROP
+ *  load. UDP/TCP dport 53 over rate_limit_dns packets/s from one source
+ *     (an IPv4 address, an IPv6 /64; bursts of twice the rate) -> DROP
+ *     ("veto-rate-dns"); TCP dport 53 past dns_tcp_bytes_cap bytes of the
+ *     client's direction -> DROP ("veto-dns-cap"). Each only when its key
+ *     is not 0; iptables hashlimit, nft dynamic sets with a limit.
  *  4. UDP/TCP dport 53, original direction          -> NFQUEUE (always)
  *  5. TCP http_ports+tls_ports, UDP quic_ports, original direction, first
  *     connbytes_cap packets                         -> NFQUEUE
+ *     Before them, when rate_limit_flows is not 0: new flows (conntrack
+ *     NEW) on those ports over rate_limit_flows/s from one source -> DROP
+ *     ("veto-rate-flows").
  *  6. the same at packet connbytes_cap + 1: a counted RETURN with comment
  *     "veto-cap" (its packet counter = flows that reached the cap).
+ *
+ * The limits stand before the queue so that no client can fill it: a full
+ * queue passes everyone's packets unfiltered (fail_open) or drops them.
+ * Over a limit the packet is dropped, never passed; the sender retries.
  *
  * Every rule has a comment (veto-pass, veto-allow, veto-block,
  * veto-allowed, veto-blocked, veto-dns, veto-queue, veto-cap) so `veto
@@ -54,6 +66,13 @@
 #define RULES_CHAIN "VETO"
 #define RULES_NFT_TABLE "veto"
 #define RULES_CAP_COMMENT "veto-cap"
+#define RULES_RATE_DNS_COMMENT "veto-rate-dns"
+#define RULES_RATE_FLOWS_COMMENT "veto-rate-flows"
+#define RULES_DNS_CAP_COMMENT "veto-dns-cap"
+#define RULES_RATE_TABLE 65536u		/* sources tracked per limit */
+#define RULES_RATE_EXPIRE_MS 10000u	/* an idle source is forgotten */
+#define RULES_BURST_MIN 10u
+#define RULES_BURST_MAX 10000u		/* hashlimit's maximum */
 
 enum rules_format { RULES_IPTABLES, RULES_NFT };
 

@@ -1,5 +1,5 @@
 /*
- * list.h - a signed blocklist, parsed (DESIGN.md section 3).
+ * list.h - a signed blocklist, parsed (docs/design.md section 3).
  *
  * The bytes of a list are only handed to list_parse() after sig.c verified
  * them against a pinned key. list_parse() uses cJSON for every value, with

@@ -2,7 +2,7 @@
  * match.h - does a list entry cover this name or URL? The hottest code in
  * the daemon, and where over- or under-blocking would be born.
  *
- * Semantics (DESIGN.md section 3):
+ * Semantics (docs/design.md section 3):
  *   domain  the name and every name below it (bad.example blocks
  *           x.bad.example, never notbad.example nor example);
  *   host    that exact name;
@@ -115,6 +115,16 @@ size_t matcher_entries(const struct matcher *m);
 /* Describe entry number `entry` (0 .. matcher_entries()-1). */
 void matcher_entry(const struct matcher *m, uint32_t entry,
     struct match_result *r);
+/* Every key in record order (the list order of its first entry), with its
+ * entries (host, then domain, then url; each in feed order): fn is called
+ * once per entry, `first` true on the key's first. A url entry's key is
+ * its host (r->type says which); r->entry is not set. fn returns 0 to go on; a non-zero return
+ * stops the walk and is returned. Exporters (RPZ) read the names in force
+ * from here, since the lists' own entries are dropped once built. */
+typedef int (*matcher_walk_fn)(void *arg, const char *key, size_t keylen,
+    bool first, const struct match_result *r);
+int matcher_walk(const struct matcher *m, matcher_walk_fn fn, void *arg);
+
 /* Bytes of memory the matcher holds. */
 size_t matcher_bytes(const struct matcher *m);
 

@@ -1,6 +1,6 @@
 /*
  * norm.h - the canonical form of names and URLs, one set of rules applied
- * identically to list values and to names and URLs seen in traffic (DESIGN.md
+ * identically to list values and to names and URLs seen in traffic (docs/design.md
  * section 3). If the two sides were canonicalised differently, the filter
  * would over- or under-block; that is why there is exactly one function for
  * each kind of value.
@@ -41,7 +41,9 @@
 int norm_name(const char *in, size_t len, char out[NORM_NAME_MAX + 1]);
 
 /* The fallback for traffic names that norm_name() refused: lowercase ASCII,
- * trailing dot removed, truncated to NORM_NAME_MAX. Always succeeds. */
+ * trailing dot removed; a name longer than NORM_NAME_MAX keeps its LAST
+ * labels that fit (cut at a label boundary), so a listed parent domain at
+ * its end still matches. Always succeeds. */
 size_t norm_name_raw(const char *in, size_t len, char out[NORM_NAME_MAX + 1]);
 
 /* True if the canonical name is an IPv4 or IPv6 literal. */

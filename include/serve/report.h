@@ -1,6 +1,6 @@
 /*
  * report.h - the periodic k-anonymous report: what an ISP hands to the
- * authority or an auditor (DESIGN.md section 5).
+ * authority or an auditor (docs/design.md section 5).
  *
  * Every report_interval seconds (periods aligned to multiples of the
  * interval in UTC: daily reports run from midnight to midnight; the first

@@ -87,7 +87,27 @@ struct status_queue {
 	uint64_t proc_dropped;		/* queue full, dropped (no fail-open) */
 	uint64_t proc_user_dropped;	/* socket full, dropped (no fail-open) */
 	uint32_t proc_id_sequence;	/* last id the kernel gave out */
+	uint32_t maxlen;		/* queue_maxlen: full at this many */
+	uint64_t full_seconds;		/* seconds vetod found it full */
 };
+
+/* Overflow: packets the kernel could not hand to vetod because its queue
+ * or vetod's socket was full. With fail_open the kernel passes them
+ * unfiltered; without, it drops them.
+ *  - socket full: the packet had an id, so it shows as an id gap (and,
+ *    without fail_open, in proc_user_dropped too: not added twice);
+ *  - queue full (proc_waiting reached maxlen), without fail_open: counted
+ *    by the kernel (proc_dropped);
+ *  - queue full WITH fail_open: the kernel counts nothing and gives no id.
+ *    Only the NFQUEUE rules' counters see these (`veto stats` as root);
+ *    vetod samples the queue once a second and counts the seconds it
+ *    found it full (full_seconds), and status_assess says so.
+ * status_queue_overflow() is the countable part; of it,
+ * status_queue_unfiltered() passed unfiltered. */
+uint64_t status_queue_overflow(const struct status_queue *q);
+uint64_t status_queue_unfiltered(const struct status_queue *q, bool fail_open);
+/* The queue holds maxlen packets now: more are passed or dropped. */
+bool status_queue_full(const struct status_queue *q);
 
 /* One configured feed. status_from_policy() fills the list part; the
  * daemon adds what its fetcher knows. */
@@ -187,6 +207,7 @@ struct status_trend {
 		time_t t;
 		uint64_t lost;		/* id gaps + user/kernel drops */
 		uint64_t enobufs;
+		uint64_t full;		/* full_seconds, summed */
 	} s[STATUS_TREND_SAMPLES];
 	unsigned n, head;
 };
@@ -197,6 +218,9 @@ void status_trend_note(struct status_trend *tr, const struct daemon_status *s);
  * sample still inside it. */
 void status_trend_growth(const struct status_trend *tr,
     const struct daemon_status *s, uint64_t *lost, uint64_t *enobufs);
+/* Seconds some queue was found full within the window. */
+uint64_t status_trend_full(const struct status_trend *tr,
+    const struct daemon_status *s);
 
 struct status_assessment {
 	enum status_verdict verdict;
@@ -224,13 +248,17 @@ struct cJSON *status_json_status(const struct daemon_status *s,
 struct cJSON *status_json_feeds(const struct daemon_status *s);
 
 /* The rule set's counters from `iptables -w -t mangle -L VETO -n -v -x`
- * output (the comments veto-queue, veto-dns, veto-cap; rules.h). Sums
+ * output (the comments veto-queue, veto-dns, veto-cap, veto-allowed,
+ * veto-blocked, veto-rate-dns, veto-rate-flows, veto-dns-cap; rules.h). Sums
  * IPv4 and IPv6 if both outputs are concatenated. Lines that do not parse
  * are ignored. Returns the number of veto rules found. */
 struct status_rules {
 	uint64_t queued;	/* packets of veto-queue + veto-dns rules */
 	uint64_t cap_hits;	/* packets of veto-cap rules */
 	uint64_t allowed, blocked;	/* veto-allowed, veto-blocked */
+	uint64_t rate_dns;	/* dropped by veto-rate-dns (rate_limit_dns) */
+	uint64_t rate_flows;	/* dropped by veto-rate-flows */
+	uint64_t dns_cap;	/* dropped by veto-dns-cap (dns_tcp_bytes_cap) */
 };
 int status_parse_rules(const char *text, struct status_rules *out);
 

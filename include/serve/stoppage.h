@@ -1,15 +1,12 @@
 /*
  * stoppage.h - what a blocked user is shown: the HTTP response injected for
- * a blocked request (a 302 to the stop page, or a 451), and the stop page
- * itself, rendered from a template the operator may replace (DESIGN.md
+ * a blocked request (a 302 to the stop page, or a 451: engine/blockresp.h),
+ * and the stop page itself, rendered from a template the operator may replace (docs/design.md
  * sections 4 and 5). stop.c serves the page; this file holds everything
  * that needs no socket, so the tests and the fuzzer call it directly.
  *
- * The injected response (packet path): stop_block_response() writes the
- * whole HTTP response into the caller's buffer, with a cap and without
- * allocating; any thread may call it. The redirect carries the feed, the
- * entry id and the category id, percent-encoded, and nothing else: never
- * the requested URL, never anything about the user.
+ * The injected 302/451 (packet path) and the escapers the page shares with
+ * it are in engine/blockresp.h.
  *
  * The template: HTML with {{placeholders}} (the comment at the top of
  * conf/stoppage.html lists every name):
@@ -44,34 +41,13 @@
 #include "policy/norm.h"
 #include "policy/policy.h"
 #include "core/util.h"
+#include "engine/blockresp.h"
 
 #define STOP_TMPL_MAX (64 * 1024)	/* bytes of a template file */
 #define STOP_PAGE_MAX (512 * 1024)	/* bytes of a rendered page */
 #define STOP_QVAL_MAX 255		/* bytes of a decoded query value */
 #define STOP_QUERY_MAX 2048		/* bytes of a query string we parse */
 #define STOP_LANG_MAX 35		/* bytes of a language tag */
-#define STOP_TEXT_SHORT 160		/* bytes of list text in the 451 body */
-
-/* --- The response injected for a blocked HTTP request (packet path) --- */
-
-/* The stop page URL for a match: stop_page_url?feed=F&entry=E&cat=C, the
- * values percent-encoded. Returns its length, or -1 if it does not fit in
- * cap (NUL included) or there is no stop page URL. */
-int stop_block_url(const struct policy *pol, const struct match_result *r,
-    char *buf, size_t cap);
-
-/* The whole response for http_action: "302 Found" to the stop page URL, or
- * "451 Unavailable For Legal Reasons" with Link: <operator_url>;
- * rel="blocked-by" and a short HTML body naming the authority and linking
- * to the stop page. Returns the bytes written (no NUL), or -1 if cap is too
- * small (the caller then only resets). No allocation. */
-int stop_block_response(const struct policy *pol, const struct match_result *r,
-    char *buf, size_t cap);
-
-/* The value of the RFC 7725 Link header naming the operator:
- * `<operator_url>; rel="blocked-by"`. Returns its length, or -1 if there is
- * no http(s) operator_url or it does not fit. */
-int stop_link_header(const struct conf *c, char *buf, size_t cap);
 
 /* --- The request, as the stop page sees it --- */
 
@@ -133,10 +109,5 @@ struct stop_subject {
 char *stop_page(const struct stop_tmpl *t, const struct conf *c,
     const struct stop_subject *s, const char *accept_language, size_t *len,
     char lang_out[STOP_LANG_MAX + 1]);
-
-/* HTML-escape s (n bytes) into buf (cap bytes, NUL-terminated); returns the
- * length it needed (as snprintf). Control bytes other than tab and newline
- * are dropped. */
-size_t stop_html_escape(char *buf, size_t cap, const char *s, size_t n);
 
 #endif

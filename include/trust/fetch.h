@@ -221,4 +221,8 @@ struct fetch_sink {
 };
 size_t fetch_sink_write(char *data, size_t size, size_t nmemb, void *arg);
 
+/* Sockets whose SO_MARK (fetch_mark) could not be set since start: their
+ * traffic went out unmarked. */
+unsigned long fetch_unmarked_sockets(void);
+
 #endif

@@ -1,5 +1,5 @@
 /*
- * guard.h - guardrails against a valid but wrong list (DESIGN.md section 3).
+ * guard.h - guardrails against a valid but wrong list (docs/design.md section 3).
  *
  * In 2012 Denmark's national CSAM filter blocked ~8,000 legal sites,
  * Facebook and Google among them, from a properly authorised list. A

@@ -1,6 +1,6 @@
 /*
  * trust.h - whether a signed list may be put in force for a feed, and the
- * feed's state on disk (DESIGN.md section 3, rules of trust from TUF).
+ * feed's state on disk (docs/design.md section 3, rules of trust from TUF).
  *
  * One pipeline, used by `veto list verify`, `veto list confirm`, the
  * fetcher and the daemon:

@@ -73,6 +73,12 @@ struct daemon {
 	unsigned njobs;
 	int wake[2];			/* self-pipe: jobs are waiting */
 	uint64_t last_gen;		/* policy generation last noted */
+	/* queue overflow (export.c): seconds each queue was found full,
+	 * and what the last rate-limited log line reported */
+	_Atomic uint64_t q_full_seconds[CONF_MAX_QUEUES];
+	time_t overflow_logged;
+	uint64_t overflow_at_log, unfiltered_at_log, full_at_log;
+	uint64_t queue_maxlen;		/* of the queues as opened */
 };
 
 /* -n: check the configuration at path and its lists; prints a summary.

@@ -18,7 +18,7 @@
  * entries: a rebuild takes the unchanged feeds' entries from the previous
  * matcher.
  *
- * Health (DESIGN.md section 3): a list past `expires` stays in force for
+ * Health (docs/design.md section 3): a list past `expires` stays in force for
  * list_grace with a loud warning (FEED_EXPIRED); after that on_expired
  * decides: enforce (FEED_STALE) or disable (FEED_DISABLED: its entries
  * leave the matcher). A feed with no valid list is FEED_NONE; with no

@@ -1,5 +1,5 @@
 /*
- * bench_match.c - the matcher benchmark (issue 3, DESIGN.md section 7).
+ * bench_match.c - the matcher benchmark (issue 3, docs/design.md section 7).
  * Figures are printed, never asserted. tests/bench/match.sh drives it:
  *
  *   bench_match gen N PREFIX [SEED]

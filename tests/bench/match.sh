@@ -1,5 +1,5 @@
 #!/bin/bash
-# The matcher benchmark (issue 3, DESIGN.md section 7). For synthetic lists
+# The matcher benchmark (issue 3, docs/design.md section 7). For synthetic lists
 # of 100k, 1M and 10M domain entries (made here by bench_match, never
 # committed): load time split into signature verification, parse and build;
 # bytes per entry (matcher_bytes and RSS delta); peak RSS while loading;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# net.sh - figures through the namespace topology of DESIGN.md section 6,
+# net.sh - figures through the namespace topology of docs/design.md section 6,
 # the same run comparing three set-ups of the filter namespace:
 #   none        forwarding only, no queue rules
 #   nfq_accept  the rules of `veto rules`, and a trivial program that

@@ -57,4 +57,6 @@ run_bin flow "$build/tests/bench/bench_flow"
 run_script fetch tests/bench/fetch.sh
 run_script replay tests/bench/replay.sh
 run_script stoppage tests/bench/stoppage.sh
+run_script rpz tests/bench/rpz.sh
+run_script squid tests/bench/squid.sh
 run_script net tests/bench/net.sh

@@ -1,7 +1,7 @@
 /*
  * fuzz_dns.c - dns_query_parse() on arbitrary bytes, the same bytes as a
- * TCP stream (dns_tcp_next / dns_tcp_need), and for every query that
- * parses, the forged answers of each action (UDP and TCP, with and without
+ * TCP stream (dns_tcp_next / dns_tcp_need), and for every question of
+ * every query that parses (dns_question_read), the forged answers of each action (UDP and TCP, with and without
  * the stop-page addresses). Each answer must fit what the client accepts
  * and, with its QR bit cleared, parse back as the same question with the
  * same EDNS presence.
@@ -64,17 +64,40 @@ answer_all(const struct dns_query *q)
 }
 
 static void
+check_question(const struct dns_query *q, size_t size)
+{
+	if (q->qend > size || q->qsend > size || q->qend > q->qsend ||
+	    q->name_len > DNS_NAME_TEXT_MAX ||
+	    q->qname_wire_len > DNS_NAME_WIRE_MAX ||
+	    q->name[q->name_len] != '\0')
+		__builtin_trap();
+}
+
+/* Every question of a query that parsed reads back (as inspect() reads
+ * them), ends where the question section ends, and can be answered. */
+static void
 parse_one(const uint8_t *data, size_t size)
 {
 	struct dns_query q;
+	size_t off;
 
 	if (dns_query_parse(data, size, &q) != DNS_OK)
 		return;
-	if (q.qend > size || q.name_len > DNS_NAME_TEXT_MAX ||
-	    q.qname_wire_len > DNS_NAME_WIRE_MAX ||
-	    q.name[q.name_len] != '\0')
+	if (q.qdcount > DNS_QUESTIONS_MAX)
 		__builtin_trap();
+	if (q.qdcount == 0)
+		return;
+	check_question(&q, size);
 	answer_all(&q);
+	off = q.qend;
+	for (unsigned i = 1; i < q.qdcount; i++) {
+		if (dns_question_read(data, size, &off, &q) != 0)
+			__builtin_trap();
+		check_question(&q, size);
+		answer_all(&q);
+	}
+	if (off != q.qsend)
+		__builtin_trap();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -2,7 +2,7 @@
 # tests/integ/lib.sh - the shared harness of the namespace tests.
 #
 #   . "$(dirname "$0")/lib.sh"     # sets up the cleanup trap, $TMP, names
-#   topo_up                        # three namespaces, DESIGN.md section 6
+#   topo_up                        # three namespaces, docs/design.md section 6
 #   start_unbound "$zone"          # DNS in the server namespace
 #   start_nginx                    # HTTP (and HTTPS) in the server namespace
 #   apply_rules "$conf"            # veto rules --iptables, in the filter ns
@@ -32,7 +32,7 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 VETO=$BUILD/veto
 HELPERS=$BUILD/tests/integ
 
-# Topology (DESIGN.md section 6).
+# Topology (docs/design.md section 6).
 C4=198.51.100.2 C6=2001:db8:1::2
 FC4=198.51.100.1 FC6=2001:db8:1::1
 FS4=203.0.113.1 FS6=2001:db8:2::1

@@ -1,6 +1,6 @@
 #!/bin/bash
 # test_kernel.sh - the kernel mechanisms veto relies on, and the rule set of
-# `veto rules --iptables`, in the namespace topology of DESIGN.md section 6.
+# `veto rules --iptables`, in the namespace topology of docs/design.md section 6.
 # This is the spike of the kernel work kept as a regression test: if a
 # kernel, iptables or library update breaks one of these, this test says
 # which.

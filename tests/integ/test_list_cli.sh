@@ -235,6 +235,16 @@ expect 0 "appeal     https://hotline.example/appeal" "show prints the authority"
 	"$veto" list show "$tmp/s11.json"
 expect 1 "is not valid UTF-8" "show refuses a list that does not parse" -- \
 	"$veto" list show <(printf '{"x": "\377"}')
+expect 0 "signature    NOT VERIFIED" "show without -k says nothing was verified" -- \
+	"$veto" list show "$tmp/s11.json"
+expect 0 "signature    valid, key" "show -k verifies the minisign signature" -- \
+	"$veto" list show -k "$tmp/a.pub" "$tmp/s11.json"
+sed 's/CLI Hotline/CLI Hotl1ne/' "$tmp/s11.json" >"$tmp/show-forged.json"
+cp "$tmp/s11.json.minisig" "$tmp/show-forged.json.minisig"
+expect 1 "signature does not match" "show -k refuses a list changed after signing" -- \
+	"$veto" list show -k "$tmp/a.pub" "$tmp/show-forged.json"
+expect 1 "signature" "show -k refuses a list signed by another key" -- \
+	"$veto" list show -k "$tmp/b.pub" "$tmp/s11.json"
 
 # --- the demo feed --------------------------------------------------------------
 expect 0 "ok: feed demo-hotline/demo" "the demo list verifies with the demo key" -- \

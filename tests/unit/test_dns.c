@@ -204,10 +204,17 @@ struct mcase {
 static const struct mcase mcases[] = {
 	{ "plain", 0x0100, 1, 0, B("\3www\7example\0" Q_TAIL), DNS_OK,
 	    false, false },
+	/* a cookie refresh has no question (RFC 7873 5.4); the bytes after
+	 * the header are then junk records */
 	{ "QDCOUNT 0", 0x0100, 0, 0, B("\3www\7example\0" Q_TAIL),
-	    DNS_MALFORMED, false, false },
+	    DNS_OK, false, false },
 	{ "QDCOUNT 2", 0x0100, 2, 0,
 	    B("\3www\7example\0" Q_TAIL "\3www\7example\0" Q_TAIL),
+	    DNS_OK, false, false },
+	{ "QDCOUNT 2, second cut", 0x0100, 2, 0,
+	    B("\3www\7example\0" Q_TAIL "\3www\7exam"),
+	    DNS_MALFORMED, false, false },
+	{ "QDCOUNT 17", 0x0100, 17, 0, B("\3www\7example\0" Q_TAIL),
 	    DNS_MALFORMED, false, false },
 	{ "QR=1", 0x8100, 1, 0, B("\3www\7example\0" Q_TAIL),
 	    DNS_NOT_QUERY, false, false },
@@ -288,6 +295,42 @@ test_malformed_table(void **state)
 	}
 	assert_int_equal(dns_query_parse(buf, 11, &q), DNS_MALFORMED);
 	assert_int_equal(dns_query_parse(NULL, 0, &q), DNS_MALFORMED);
+}
+
+/* Every question is read: the second one by dns_question_read(), from
+ * q.qend, compressed or not; EDNS after the last question is found. */
+static void
+test_several_questions(void **state)
+{
+	static const char body[] =
+	    "\3www\7example\0" Q_TAIL		/* 12: www.example */
+	    "\3bad\xc0\x10" "\0\x1c\0\1"	/* 29: bad.example AAAA */
+	    "\0\0\x29\x04\xd0\0\0\0\0\0\0";	/* OPT */
+	uint8_t buf[100];
+	struct dns_query q;
+	size_t n, off;
+
+	(void)state;
+	n = mkquery(buf, 0x0100, 2, 1, body, sizeof(body) - 1);
+	assert_int_equal(dns_query_parse(buf, n, &q), DNS_OK);
+	assert_int_equal(q.qdcount, 2);
+	assert_string_equal(q.name, "www.example");
+	assert_int_equal(q.qend, 29);
+	assert_int_equal(q.qsend, 29 + 10);
+	assert_true(q.edns);
+	assert_false(q.bad_records);
+	off = q.qend;
+	assert_int_equal(dns_question_read(buf, n, &off, &q), 0);
+	assert_string_equal(q.name, "bad.example");
+	assert_int_equal(q.qtype, DNS_TYPE_AAAA);
+	assert_true(q.qname_compressed);
+	assert_int_equal(off, q.qsend);
+	assert_true(q.edns);		/* the header fields stay */
+	/* a forward pointer in the first question stays malformed (the
+	 * filter drops it: dns_malformed) */
+	n = mkquery(buf, 0x0100, 2, 0,
+	    "\xc0\x12" Q_TAIL "\3bad\7example\0" Q_TAIL, 6 + 17);
+	assert_int_equal(dns_query_parse(buf, n, &q), DNS_MALFORMED);
 }
 
 /* Odd names keep their bytes; the flag says the text is not faithful. */
@@ -1155,6 +1198,7 @@ main(void)
 		cmocka_unit_test(test_captured_responses),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_malformed_table),
+		cmocka_unit_test(test_several_questions),
 		cmocka_unit_test(test_odd_name_text),
 		cmocka_unit_test(test_name_limits),
 		cmocka_unit_test(test_root_and_pointer),

@@ -418,7 +418,7 @@ test_dns_malformed(void **state)
 
 	(void)state;
 	udp_send(4, 5353, 53, bad, sizeof(bad));
-	assert_int_equal(res.verdict, IV_PASS);
+	assert_int_equal(res.verdict, IV_DROP);	/* dns_malformed = drop */
 	assert_int_equal(res.nout, 0);
 	assert_int_equal(STATS_GET(st->decision[VPROTO_DNS][VACT_MALFORMED]), before + 1);
 }

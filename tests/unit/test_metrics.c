@@ -228,7 +228,8 @@ fill_synthetic(void)
 	st.queues[0] = (struct status_queue){.num = 0, .running = true,
 	    .packets = 600, .id_gaps = 5, .have_proc = true, .proc_waiting = 2};
 	st.queues[1] = (struct status_queue){.num = 1, .running = true,
-	    .packets = 400};
+	    .packets = 400, .proc_dropped = 4, .full_seconds = 2};
+	st.fail_open = true;
 	st.have_rules = true;
 	st.rules_queued = 1010;
 	st.rules_cap_hits = 9;
@@ -300,6 +301,18 @@ test_values(void **state)
 	    "queue=\"0\""), "2");
 	assert_null(value_of(&pg, "veto_queue_kernel_waiting", "queue=\"1\""));
 	assert_string_equal(value_of(&pg, "veto_rules_unseen_packets", ""), "10");
+	/* overflow: ids skipped + kernel drops; unfiltered: the ids skipped
+	 * with fail_open; seconds found full */
+	assert_string_equal(value_of(&pg, "veto_queue_overflow_total",
+	    "queue=\"0\""), "5");
+	assert_string_equal(value_of(&pg, "veto_queue_overflow_total",
+	    "queue=\"1\""), "4");
+	assert_string_equal(value_of(&pg, "veto_unfiltered_packets_total",
+	    "queue=\"0\""), "5");
+	assert_string_equal(value_of(&pg, "veto_unfiltered_packets_total",
+	    "queue=\"1\""), "0");
+	assert_string_equal(value_of(&pg, "veto_queue_full_seconds_total",
+	    "queue=\"1\""), "2");
 	assert_string_equal(value_of(&pg, "veto_rules_cap_hits_total", ""), "9");
 	assert_string_equal(value_of(&pg, "veto_list_info",
 	    "feed=\"default\",list_feed=\"example-hotline/csam\","
@@ -475,7 +488,7 @@ test_listen_errors(void **state)
 	assert_non_null(strstr(e.msg, "localhost:9153"));
 	assert_int_equal(metrics_listen_open("127.0.0.1", &e), -1);
 	assert_int_equal(metrics_listen_open("[::1]9153", &e), -1);
-	assert_int_equal(metrics_listen_open("127.0.0.1:0", &e), -1);
+	assert_int_equal(metrics_listen_open("127.0.0.1:65536", &e), -1);
 	assert_int_equal(metrics_listen_open("192.0.2.77:9153", &e), -1);
 	assert_non_null(strstr(e.msg, "192.0.2.77:9153"));
 }

@@ -99,6 +99,35 @@ test_name_raw(void **state)
 	assert_int_equal(out[NORM_NAME_MAX], '\0');
 }
 
+/* A name over 253 bytes keeps its end, from a label boundary: the listed
+ * parent domain is there (issue 12: cutting the end lost it). Twin: a
+ * name of 253 bytes is kept whole. */
+static void
+test_name_raw_long(void **state)
+{
+	char out[NORM_NAME_MAX + 1], in[400];
+	size_t n = 0, got;
+
+	(void)state;
+	while (n < 300) {
+		memcpy(in + n, "Abc.", 4);
+		n += 4;
+	}
+	memcpy(in + n, "Bad.Example.", 12);
+	n += 12;
+	assert_int_equal(norm_name(in, n, out), -1);
+	got = norm_name_raw(in, n, out);
+	assert_true(got <= NORM_NAME_MAX);
+	assert_true(got > NORM_NAME_MAX - 4);
+	assert_string_equal(out + got - 11, "bad.example");
+	assert_memory_equal(out, "abc.", 4);	/* a whole first label */
+	/* exactly 253: unchanged */
+	memset(in, 'a', 253);
+	in[3] = '.';
+	assert_int_equal(norm_name_raw(in, 253, out), 253);
+	assert_memory_equal(out, "aaa.aaa", 7);
+}
+
 static void
 test_ip_literal(void **state)
 {
@@ -261,6 +290,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_name_lengths),
 		cmocka_unit_test(test_name_raw),
+		cmocka_unit_test(test_name_raw_long),
 		cmocka_unit_test(test_ip_literal),
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_http),

@@ -119,7 +119,8 @@ test_default_iptables(void **state)
 	/* IPv6: the same rules */
 	assert_int_equal(count(s, "\niptables -w -t mangle -A VETO"),
 	    count(s, "\nip6tables -w -t mangle -A VETO"));
-	assert_int_equal(count(s, "\nip6tables -w -t mangle -A VETO"), 13);
+	/* 13 and the TCP/53 byte cap (dns_tcp_bytes_cap, on by default) */
+	assert_int_equal(count(s, "\nip6tables -w -t mangle -A VETO"), 14);
 	assert_int_equal(count(s, "NFQUEUE"), 8);
 	assert_int_equal(count(s, "--queue-bypass"), 8);
 }
@@ -231,6 +232,77 @@ test_nft(void **state)
 	assert_null(strstr(s, "chain"));
 }
 
+/* Rate limits (issue 13): off by default; when set, a per-source
+ * hashlimit DROP stands before the queue rules of port 53 and of new flows
+ * (IPv4 per address, IPv6 per /64), and the TCP/53 byte cap before the DNS
+ * queue rule. */
+static void
+test_rate_limits(void **state)
+{
+	const char *s = print("", RULES_IPTABLES, false);
+	long rate, cap, dns, flows, queue;
+
+	(void)state;
+	/* the legitimate twin: no limit configured, no limit rule */
+	assert_null(strstr(s, "hashlimit"));
+	assert_null(strstr(s, "veto-rate"));
+	/* the default byte cap of DNS over TCP: 1 MiB */
+	pos(s, A4 "-p tcp --dport 53 -m connbytes --connbytes 1048577: "
+	    "--connbytes-dir original --connbytes-mode bytes -m comment "
+	    "--comment veto-dns-cap -j DROP\n");
+
+	s = print("rate_limit_dns = 200\nrate_limit_flows = 30\n"
+	    "dns_tcp_bytes_cap = 64KiB\n", RULES_IPTABLES, false);
+	rate = pos(s, A4 "-p udp --dport 53 -m hashlimit --hashlimit-above "
+	    "200/sec --hashlimit-burst 400 --hashlimit-mode srcip "
+	    "--hashlimit-srcmask 32 --hashlimit-name veto-dns "
+	    "--hashlimit-htable-size 65536 --hashlimit-htable-max 65536 "
+	    "--hashlimit-htable-expire 10000 -m comment --comment veto-rate-dns "
+	    "-j DROP\n");
+	pos(s, A4 "-p tcp --dport 53 -m hashlimit --hashlimit-above 200/sec");
+	cap = pos(s, A4 "-p tcp --dport 53 -m connbytes --connbytes 65537: ");
+	dns = pos(s, A4 "-p udp --dport 53 -m comment --comment veto-dns");
+	flows = pos(s, A4 "-p tcp -m multiport --dports 80,443 -m conntrack "
+	    "--ctstate NEW -m hashlimit --hashlimit-above 30/sec "
+	    "--hashlimit-burst 60 --hashlimit-mode srcip --hashlimit-srcmask 32 "
+	    "--hashlimit-name veto-flows");
+	pos(s, A4 "-p udp -m multiport --dports 443 -m conntrack --ctstate NEW "
+	    "-m hashlimit --hashlimit-above 30/sec");
+	queue = pos(s, "--comment veto-queue");
+	assert_true(rate < cap && cap < dns && dns < flows && flows < queue);
+	/* IPv6 sources are limited per /64 (one subscriber's prefix) */
+	assert_int_equal(count(s, "--hashlimit-srcmask 64"), 4);
+	assert_int_equal(count(s, "--hashlimit-srcmask 32"), 4);
+	/* a small limit still lets a short burst through */
+	s = print("rate_limit_dns = 1\n", RULES_IPTABLES, false);
+	assert_non_null(strstr(s, "--hashlimit-above 1/sec --hashlimit-burst 10 "));
+	s = print("rate_limit_dns = 100000\ndns_tcp_bytes_cap = 0\n",
+	    RULES_IPTABLES, false);
+	assert_non_null(strstr(s, "--hashlimit-burst 10000 "));
+	assert_null(strstr(s, "veto-dns-cap"));
+
+	s = print("rate_limit_dns = 200\nrate_limit_flows = 30\n", RULES_NFT,
+	    false);
+	assert_non_null(strstr(s, "\tset dns4 { type ipv4_addr; size 65536; "
+	    "flags dynamic,timeout; timeout 10s; }\n"));
+	assert_non_null(strstr(s, "\tset flows6 { type ipv6_addr;"));
+	rate = pos(s, "\t\tmeta l4proto { tcp, udp } th dport 53 update @dns4 "
+	    "{ ip saddr limit rate over 200/second burst 400 packets } counter "
+	    "drop comment \"veto-rate-dns\"\n");
+	pos(s, "update @dns6 { ip6 saddr and ffff:ffff:ffff:ffff:: limit rate "
+	    "over 200/second");
+	cap = pos(s, "\t\ttcp dport 53 ct direction original ct original bytes "
+	    "> 1048576 counter drop comment \"veto-dns-cap\"\n");
+	dns = pos(s, "comment \"veto-dns\"");
+	flows = pos(s, "\t\ttcp dport { 80, 443 } ct state new update @flows4 "
+	    "{ ip saddr limit rate over 30/second burst 60 packets } counter "
+	    "drop comment \"veto-rate-flows\"\n");
+	pos(s, "\t\tudp dport { 443 } ct state new update @flows6");
+	queue = pos(s, "comment \"veto-queue\"");
+	assert_true(rate < cap && cap < dns && dns < flows && flows < queue);
+	assert_null(strstr(print("", RULES_NFT, false), "set dns4"));
+}
+
 /* conf/veto.nft is what `veto rules --nft` prints for conf/veto.conf,
  * after its own four header lines. */
 static void
@@ -269,6 +341,7 @@ main(void)
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_nft),
+		cmocka_unit_test(test_rate_limits),
 		cmocka_unit_test(test_conf_nft_current),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

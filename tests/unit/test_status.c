@@ -157,7 +157,10 @@ test_trend(void **state)
 	/* gaps appear */
 	s.now += 10;
 	s.queues[1].id_gaps = 7;
-	s.queues[0].proc_user_dropped = 3;
+	s.queues[0].proc_dropped = 3;
+	/* socket full without fail-open: the kernel counts it and skips an
+	 * id, so it is in id_gaps already and not counted twice */
+	s.queues[1].proc_user_dropped = 2;
 	s.queues[0].enobufs = 2;
 	status_trend_growth(&tr, &s, &lost, &enobufs);
 	assert_int_equal(lost, 10);
@@ -178,6 +181,54 @@ test_trend(void **state)
 		status_trend_note(&tr, &s);
 		assert_int_equal(tr.head, head);
 	}
+}
+
+/* Queue overflow (issue 13): the countable part, what passed unfiltered,
+ * and a full queue, whose fail-open packets the kernel does not count. */
+static void
+test_overflow(void **state)
+{
+	struct status_trend tr = {0};
+	struct daemon_status s;
+	struct status_assessment a;
+
+	(void)state;
+	healthy(&s);
+	s.queues[0].have_proc = true;
+	s.queues[0].maxlen = 8192;
+	s.queues[0].proc_waiting = 8191;	/* busy, not full */
+	for (int i = 0; i < 4; i++) {
+		s.now = NOW + i * 10;
+		status_trend_note(&tr, &s);
+	}
+	status_assess(&s, &tr, &a);
+	assert_int_equal(a.verdict, STATUS_HEALTHY);
+	assert_false(status_queue_full(&s.queues[0]));
+	assert_int_equal(status_queue_overflow(&s.queues[0]), 0);
+
+	s.queues[0].proc_waiting = 8192;
+	assert_true(status_queue_full(&s.queues[0]));
+	status_assess(&s, &tr, &a);
+	assert_int_equal(a.verdict, STATUS_DEGRADED);
+	assert_true(has_reason(&a, "queue 0 is full (8192 packets wait for "
+	    "vetod): more packets pass unfiltered (fail_open)"));
+	/* it emptied again, but vetod found it full for 3 s: still said */
+	s.queues[0].proc_waiting = 0;
+	s.queues[0].full_seconds = 3;
+	s.now += 10;
+	status_assess(&s, &tr, &a);
+	assert_int_equal(a.verdict, STATUS_DEGRADED);
+	assert_true(has_reason(&a, "the queue was full for 3 s of the last"));
+
+	s.queues[1].id_gaps = 5;
+	s.queues[1].proc_dropped = 2;
+	assert_int_equal(status_queue_overflow(&s.queues[1]), 7);
+	assert_int_equal(status_queue_unfiltered(&s.queues[1], true), 5);
+	assert_int_equal(status_queue_unfiltered(&s.queues[1], false), 0);
+	s.fail_open = false;
+	s.queues[0].proc_waiting = 8192;
+	status_assess(&s, &tr, &a);
+	assert_true(has_reason(&a, "are dropped (fail_open = no)"));
 }
 
 static void
@@ -300,6 +351,20 @@ test_rules(void **state)
 	assert_int_equal(status_parse_rules("  5 1 RETURN /* veto-cap */", &r), 1);
 	assert_int_equal(r.cap_hits, 5);
 	assert_int_equal(status_parse_rules("5 1 RETURN /* veto-cap", &r), 0);
+	/* the drops before the queue (rate limits, TCP/53 byte cap) */
+	assert_int_equal(status_parse_rules(
+	    "  70  4200 DROP 17 -- * * 0.0.0.0/0 0.0.0.0/0 udp dpt:53 limit: "
+	    "above 200/sec burst 400 mode srcip /* veto-rate-dns */\n"
+	    "   3   180 DROP 6 -- * * 0.0.0.0/0 0.0.0.0/0 tcp dpt:53 limit: "
+	    "above 200/sec burst 400 mode srcip /* veto-rate-dns */\n"
+	    "   9   540 DROP 6 -- * * 0.0.0.0/0 0.0.0.0/0 multiport dports "
+	    "80,443 ctstate NEW /* veto-rate-flows */\n"
+	    "   2  2900 DROP 6 -- * * 0.0.0.0/0 0.0.0.0/0 tcp dpt:53 connbytes "
+	    "1048577 /* veto-dns-cap */\n", &r), 4);
+	assert_int_equal(r.rate_dns, 73);
+	assert_int_equal(r.rate_flows, 9);
+	assert_int_equal(r.dns_cap, 2);
+	assert_int_equal(r.queued, 0);
 }
 
 static void
@@ -410,6 +475,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_assess),
+		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_unprotected),
 		cmocka_unit_test(test_trend),
 		cmocka_unit_test(test_from_policy),

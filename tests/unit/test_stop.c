@@ -1044,11 +1044,11 @@ test_server_listen_errors(void **state)
 	c->stop_page_listen[0] = xstrdup("192.0.2.254:80");	/* not ours */
 	c->nstop_page_listen = 1;
 	assert_null(stop_new(c, &e));
-	assert_non_null(strstr(e.msg, "stop page: cannot listen on 192.0.2.254:80: "));
+	assert_non_null(strstr(e.msg, "stop_page_listen: cannot listen on 192.0.2.254:80: "));
 	free(c->stop_page_listen[0]);
 	c->stop_page_listen[0] = xstrdup("localhost:80");
 	assert_null(stop_new(c, &e));
-	assert_non_null(strstr(e.msg, "not `localhost:80'"));
+	assert_non_null(strstr(e.msg, "`localhost:80' is not"));
 	free(c->stop_page_listen[0]);
 	c->stop_page_listen[0] = xstrdup("[::1]:0");
 	{

@@ -1,5 +1,5 @@
 /*
- * export.c - vetod's counts and controls to the outside: the status every
+ * servers.c - vetod's counts and controls to the outside: the status every
  * exporter reads (status.h), the Prometheus page (metrics.c), the control
  * socket (ctl.c) and its jobs, the periodic report (report.c) and the
  * summary line (summary.c). daemon.c calls these at the points of its life
@@ -12,6 +12,8 @@
  * main loop, woken through a self-pipe.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +22,7 @@
 
 #include "serve/ctl.h"
 #include "vetod/daemon.h"
-#include "vetod/export.h"
+#include "vetod/servers.h"
 #include "vetod/feeds.h"
 #include "vetod/fetcher.h"
 #include "core/log.h"
@@ -60,6 +62,9 @@ fill_queues(struct daemon *d, struct daemon_status *out)
 		q->enobufs = qs.enobufs;
 		q->truncated = qs.truncated;
 		q->errors = qs.errors;
+		q->maxlen = (uint32_t)d->queue_maxlen;
+		q->full_seconds = atomic_load_explicit(&d->q_full_seconds[i],
+		    memory_order_relaxed);
 		for (size_t k = 0; k < nproc; k++) {
 			if (proc[k].num != q->num)
 				continue;
@@ -97,7 +102,7 @@ fill_feed(struct feeds *fs, unsigned i, struct status_feed *sf)
 }
 
 static void
-export_fill(void *arg, struct daemon_status *out)
+servers_fill(void *arg, struct daemon_status *out)
 {
 	struct daemon *d = arg;
 	struct policy *p = policy_get();
@@ -124,7 +129,7 @@ export_fill(void *arg, struct daemon_status *out)
 }
 
 static void
-export_drain(void *arg)
+servers_drain(void *arg)
 {
 	struct policy *p = policy_get();
 	const struct policy *pp = p;
@@ -137,7 +142,7 @@ export_drain(void *arg)
 static struct status_source
 source(struct daemon *d)
 {
-	struct status_source src = {export_fill, export_drain, d};
+	struct status_source src = {servers_fill, servers_drain, d};
 
 	return src;
 }
@@ -220,7 +225,7 @@ run_job(struct daemon *d, struct daemon_job *j)
 }
 
 void
-export_jobs(struct daemon *d)
+servers_jobs(struct daemon *d)
 {
 	struct daemon_job jobs[DAEMON_MAX_JOBS];
 	unsigned n;
@@ -255,7 +260,7 @@ report_conf_of(const struct daemon *d)
 }
 
 int
-export_open(struct daemon *d, struct verr *e)
+servers_open(struct daemon *d, struct verr *e)
 {
 	struct report_conf rc = report_conf_of(d);
 	gid_t gid = d->gid == (gid_t)-1 ? 0 : d->gid;
@@ -285,7 +290,7 @@ export_open(struct daemon *d, struct verr *e)
 }
 
 int
-export_start(struct daemon *d, struct verr *e)
+servers_start(struct daemon *d, struct verr *e)
 {
 	struct status_source src = source(d);
 	struct ctl_ops ops = {src, on_reload, on_fetch, on_confirm, d};
@@ -313,7 +318,7 @@ export_start(struct daemon *d, struct verr *e)
 }
 
 void
-export_reconfigure(struct daemon *d)
+servers_reconfigure(struct daemon *d)
 {
 	struct report_conf rc = report_conf_of(d);
 
@@ -321,8 +326,46 @@ export_reconfigure(struct daemon *d)
 	summary_set_interval(d->summary, d->conf->stats_interval);
 }
 
+/* Once a second: sample the queues' fill level (a full queue with
+ * fail_open passes packets the kernel neither counts nor numbers, see
+ * status.h), and say in the log, at most once a minute, when packets
+ * overflowed since the last line. */
+static void
+overflow_tick(struct daemon *d, time_t now)
+{
+	struct daemon_status st;
+	struct status_source src = source(d);
+	uint64_t over = 0, unfiltered = 0, full = 0;
+
+	status_collect(&src, &st);
+	for (unsigned i = 0; i < st.nqueues; i++) {
+		const struct status_queue *q = &st.queues[i];
+		if (status_queue_full(q))
+			atomic_fetch_add_explicit(&d->q_full_seconds[i], 1,
+			    memory_order_relaxed);
+		over += status_queue_overflow(q);
+		unfiltered += status_queue_unfiltered(q, st.fail_open);
+		full += q->full_seconds + status_queue_full(q);
+	}
+	if ((over == d->overflow_at_log && full == d->full_at_log) ||
+	    now - d->overflow_logged < SERVERS_OVERFLOW_LOG_EVERY)
+		return;
+	log_warnx("queue overflow: %" PRIu64 " packets not queued to vetod "
+	    "(%" PRIu64 " passed unfiltered), queue full for %" PRIu64 " s, "
+	    "since the last such line; %s; add queues, set rate_limit_dns and "
+	    "rate_limit_flows (README, \"Under load\")",
+	    over - d->overflow_at_log, unfiltered >= d->unfiltered_at_log ?
+	    unfiltered - d->unfiltered_at_log : 0, full - d->full_at_log,
+	    st.fail_open ? "with fail_open they passed unfiltered" :
+	    "fail_open = no: they were dropped");
+	d->overflow_logged = now;
+	d->overflow_at_log = over;
+	d->unfiltered_at_log = unfiltered;
+	d->full_at_log = full;
+}
+
 void
-export_tick(struct daemon *d, time_t now)
+servers_tick(struct daemon *d, time_t now)
 {
 	struct policy *p = policy_get();
 	struct verr e;
@@ -339,10 +382,11 @@ export_tick(struct daemon *d, time_t now)
 	if (report_tick(d->report, now, &e) == -1)
 		log_warnx("report not written: %s; it is kept and retried", e.msg);
 	summary_tick(d->summary, now, NULL, 0);
+	overflow_tick(d, now);
 }
 
 void
-export_quiesce(struct daemon *d)
+servers_quiesce(struct daemon *d)
 {
 	if (d->ctl != NULL && !d->ctl_stopped) {
 		ctl_stop(d->ctl);
@@ -354,12 +398,12 @@ export_quiesce(struct daemon *d)
 }
 
 void
-export_stop(struct daemon *d)
+servers_stop(struct daemon *d)
 {
 	struct verr e;
 
 	if (d->ctl != NULL) {
-		export_quiesce(d);
+		servers_quiesce(d);
 		pthread_mutex_lock(&d->jobs_mtx);
 		for (unsigned i = 0; i < d->njobs; i++)
 			ctl_job_done(d->jobs[i].job, false, "vetod is stopping", NULL);
@@ -371,7 +415,7 @@ export_stop(struct daemon *d)
 	metrics_stop(d->metrics);
 	d->metrics = NULL;
 	if (d->report != NULL) {
-		export_drain(d);
+		servers_drain(d);
 		if (report_flush(d->report, time(NULL), &e) == -1)
 			log_warnx("last report not written: %s", e.msg);
 		report_free(d->report);
