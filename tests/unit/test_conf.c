@@ -206,6 +206,7 @@ test_print_roundtrip(void **state)
 #define ALL_KEYS STOP FEED "stop_page_ipv6 = 2001:db8::1\nca_file = /x.pem\n" \
 	"operator_name = X\noperator_url = https://x.example/\n" \
 	"operator_contact = a@x.example\nnever_block_file = /x.txt\n" \
+	"rpz_file = /x.rpz\n" \
 	"[feed b]\nlist_url = https://b.example/l.json\n" \
 	"list_sig_url = https://b.example/l.sig\nlist_key_file = /x.pub\n" \
 	"list_feed = b/x\nca_file = /y.pem\n"
