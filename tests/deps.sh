@@ -11,7 +11,8 @@ libmicrohttpd-dev libpcap-dev libcap-dev libcmocka-dev"
 TEST_PKGS="minisign unbound nginx-light bind9-dnsutils curl openssl iproute2
 iptables conntrack tcpdump ngtcp2-client ngtcp2-server dnsperf iperf3 procps
 psmisc chromium ca-certificates nftables apache2-utils python3
-bind9 knot-resolver lua-cqueues pdns-recursor squid prometheus mandoc"
+bind9 knot-resolver lua-cqueues pdns-recursor squid prometheus
+python3-cryptography mandoc"
 # `make deb` and tests/integ/test_deb.sh (which builds, lints and installs
 # the package).
 DEB_PKGS="debhelper dpkg-dev lintian"

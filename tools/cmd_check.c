@@ -29,10 +29,11 @@
 #include "core/util.h"
 
 #include "trust/sig.h"
+#include "trust/trust.h"
 
 #define CHECK_MAX_LISTS 64
-#define CHECK_LIST_MAX_BYTES ((uint64_t)1 << 30)	/* list_max_bytes default */
-#define CHECK_LIST_MAX_ENTRIES 20000000		/* list_max_entries default */
+#define CHECK_LIST_MAX_BYTES TRUST_DEFAULT_MAX_BYTES	/* the table's */
+#define CHECK_LIST_MAX_ENTRIES TRUST_DEFAULT_MAX_ENTRIES
 
 struct check {
 	const char *paths[CHECK_MAX_LISTS];

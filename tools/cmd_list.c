@@ -71,7 +71,7 @@ verify_usage(FILE *f, int rc)
 	    "                        of one, refuses the list\n"
 	    "      --max-change PCT  the change guardrail with --state (default %d)\n"
 	    "      --legacy          accept legacy (non-prehashed) signatures\n"
-	    "  -h, --help            this text\n", TRUST_DEFAULT_MAX_CHANGE);
+	    "  -h, --help            this text\n", (int)TRUST_DEFAULT_MAX_CHANGE);
 	return rc;
 }
 

@@ -1,6 +1,7 @@
 /* conf.c - see conf.h. One table drives parsing, defaults and printing. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "core/conf.h"
 #include "core/net.h"
+#include "core/netacl.h"
 
 enum ctype {
 	T_STR,		/* char * */
@@ -88,6 +90,7 @@ static const struct ckey keys[] = {
 	{"stop_page_ipv4", T_STR, S_GLOBAL, G(stop_page_ipv4), 0, 0, NULL, 0, 0, NULL},
 	{"stop_page_ipv6", T_STR, S_GLOBAL, G(stop_page_ipv6), 0, 0, NULL, 0, 0, NULL},
 	{"stop_page_listen", T_STRLIST, S_GLOBAL, GL(stop_page_listen, nstop_page_listen), NULL, 0, 0, NULL},
+	{"stop_page_allow", T_STR, S_GLOBAL, G(stop_page_allow), 0, 0, "private", 0, 0, NULL},
 	{"stop_page_url", T_STR, S_GLOBAL, G(stop_page_url), 0, 0, NULL, 0, 0, NULL},
 	{"stop_page_status", T_U64, S_GLOBAL, G(stop_page_status), 0, 0, "451", 403, 451, NULL},
 	{"stop_page_template", T_STR, S_GLOBAL, G(stop_page_template), 0, 0, "conf/stoppage.html", 0, 0, NULL},
@@ -327,6 +330,26 @@ feed_defaults(struct conf *c, struct feed_conf *f)
 	}
 }
 
+static struct feed_conf feed_dflt;
+
+static void
+feed_dflt_fill(void)
+{
+	struct conf c;
+
+	memset(&c, 0, sizeof(c));
+	feed_defaults(&c, &feed_dflt);
+}
+
+const struct feed_conf *
+conf_feed_defaults(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, feed_dflt_fill);
+	return &feed_dflt;
+}
+
 struct conf *
 conf_default(void)
 {
@@ -421,10 +444,10 @@ strip_comment(char *s)
 	}
 }
 
-static bool
-valid_feed_name(const char *s)
+bool
+conf_feed_name_ok(const char *s)
 {
-	if (*s == '\0' || strlen(s) > 64)
+	if (s == NULL || *s == '\0' || *s == '.' || strlen(s) > CONF_FEED_NAME_MAX)
 		return false;
 	for (; *s; s++)
 		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
@@ -501,9 +524,10 @@ parse_line(struct conf *c, char *line, int lineno, struct feed_conf **cur,
 		}
 		*end = '\0';
 		name = trim(s + 5);
-		if (!valid_feed_name(name)) {
+		if (!conf_feed_name_ok(name)) {
 			verr_set(e, "%d: feed name `%s' is not letters, digits, "
-			    "`-', `_' or `.' (at most 64)", lineno, name);
+			    "`-', `_' or `.', not starting with `.' (at most %d)",
+			    lineno, name, CONF_FEED_NAME_MAX);
 			return false;
 		}
 		for (unsigned i = 0; i < c->nfeeds; i++) {
@@ -659,6 +683,17 @@ validate_rpz(const struct conf *c, struct verr *e)
 }
 
 static bool
+acl_ok(const char *text, struct verr *e)
+{
+	struct netacl acl;
+
+	if (netacl_parse(text, &acl, e) == 0)
+		return true;
+	verr_prefix(e, "stop_page_allow");
+	return false;
+}
+
+static bool
 validate(struct conf *c, struct verr *e)
 {
 	if (c->stop_page_ipv4 != NULL) {
@@ -695,6 +730,8 @@ validate(struct conf *c, struct verr *e)
 			return false;
 		}
 	}
+	if (!acl_ok(c->stop_page_allow, e))
+		return false;
 	if (c->metrics_listen != NULL && *c->metrics_listen != '\0' &&
 	    !parse_addr_port(c->metrics_listen, true)) {
 		verr_set(e, "metrics_listen is addr:port or [v6]:port (or empty "

@@ -240,6 +240,21 @@ traffic_name(struct call *c, const char *in, size_t len,
 	return norm_name_raw(in, len, out);
 }
 
+/* A name from DNS, SNI or QUIC: A-labels on the wire, so never through
+ * IDNA (norm.h: norm_name_wire); otherwise as traffic_name(). */
+static size_t
+wire_name(struct call *c, const char *in, size_t len,
+    char out[NORM_NAME_MAX + 1], bool *uncanonical)
+{
+	int n = norm_name_wire(in, len, out);
+
+	*uncanonical = n < 0;
+	if (n >= 0)
+		return (size_t)n;
+	STATS_INC(c->ctx->st->detail[SD_NAME_UNCANONICAL]);
+	return norm_name_raw(in, len, out);
+}
+
 /* A name seen in DNS, SNI or QUIC: decide and record. Returns true when it
  * is to be blocked (not in monitor mode). */
 static bool
@@ -248,7 +263,7 @@ decide_name(struct call *c, enum veto_proto proto, const char *raw, size_t len,
 {
 	char name[NORM_NAME_MAX + 1];
 	bool unc;
-	size_t n = traffic_name(c, raw, len, name, &unc);
+	size_t n = wire_name(c, raw, len, name, &unc);
 
 	set_name(c, name, n, "", 0);
 	if (match_name_cached(c->pol->matcher, c->ctx->mcache, name, n, m))
@@ -756,7 +771,7 @@ stream_conflict(struct call *c, struct flow *f, struct fstate *fs,
 	if (tls_parse_stream(ar->alt, ar->alt_len, c->ctx->tls_scratch,
 	    sizeof(c->ctx->tls_scratch), &h) != TLS_NAME)
 		return;
-	n = traffic_name(c, (const char *)h.name, h.name_len, name, &unc);
+	n = wire_name(c, (const char *)h.name, h.name_len, name, &unc);
 	if (!match_name(c->pol->matcher, name, n, &m))
 		return;
 	set_name(c, name, n, "", 0);

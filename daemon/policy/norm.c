@@ -1,10 +1,10 @@
 /* norm.c - canonical names and URLs; see norm.h for the rules. */
 #include <arpa/inet.h>
-#include <idn2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy/idna.h"
 #include "policy/norm.h"
 #include "core/util.h"
 
@@ -63,29 +63,16 @@ has_high_bit(const char *in, size_t len)
 	return false;
 }
 
-/* Non-ASCII: IDNA2008 via libidn2 (UTS#46 non-transitional, then
- * transitional), then the ASCII rules on the result. */
+/* Non-ASCII: to A-labels with a bounded cost (idna.h), then the ASCII
+ * rules on the result. */
 static int
 name_idn(const char *in, size_t len, char *out)
 {
-	char buf[4 * NORM_NAME_MAX + 4];
-	char *ace = NULL;
-	int rc, n;
+	char ace[NORM_NAME_MAX + 2];
 
-	if (len >= sizeof(buf))
+	if (idna_to_ascii(in, len, ace, sizeof(ace)) < 0)
 		return -1;
-	memcpy(buf, in, len);
-	buf[len] = '\0';
-	rc = idn2_lookup_u8((const uint8_t *)buf, (uint8_t **)&ace,
-	    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-	if (rc != IDN2_OK)
-		rc = idn2_lookup_u8((const uint8_t *)buf, (uint8_t **)&ace,
-		    IDN2_NFC_INPUT | IDN2_TRANSITIONAL);
-	if (rc != IDN2_OK)
-		return -1;
-	n = name_ascii(ace, strlen(ace), out);
-	idn2_free(ace);
-	return n;
+	return name_ascii(ace, strlen(ace), out);
 }
 
 int
@@ -98,6 +85,16 @@ norm_name(const char *in, size_t len, char out[NORM_NAME_MAX + 1])
 	if (LIKELY(!has_high_bit(in, len)))
 		return name_ascii(in, len, out);
 	return name_idn(in, len, out);
+}
+
+int
+norm_name_wire(const char *in, size_t len, char out[NORM_NAME_MAX + 1])
+{
+	if (len > 0 && in[len - 1] == '.')
+		len--;
+	if (len == 0)
+		return -1;
+	return name_ascii(in, len, out);	/* a byte >= 0x80 refuses */
 }
 
 size_t

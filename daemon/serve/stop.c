@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
 
+#include "core/netacl.h"
 #include "policy/match.h"
 #include "policy/policy.h"
 #include "core/net.h"
@@ -37,11 +39,33 @@ struct entry_index {
 	size_t mask;
 };
 
+/* An open connection, from libmicrohttpd's STARTED notice to its CLOSED
+ * notice (the socket is closed after CLOSED, so it is valid while the slot
+ * is used). net: the IPv4 address, or the IPv6 /56, of the client; kept
+ * only while the connection is open, never logged. */
+struct conn_slot {
+	bool used, cut;		/* cut: shutdown() already done */
+	uint8_t family;
+	uint8_t net[7];
+	int fd;
+	uint64_t t0;		/* now_mono_ms() at accept */
+};
+
+#define STOP_SLOTS (CONF_MAX_LISTEN * STOP_CONN_MAX)
+
 struct stop_server {
 	struct listener ls[CONF_MAX_LISTEN];
 	unsigned nls;
 	bool started;
-	pthread_mutex_t mtx;	/* tmpl, conf */
+	pthread_mutex_t mtx;	/* tmpl, conf, acl */
+	struct netacl acl;	/* stop_page_allow */
+	pthread_mutex_t conn_mtx;	/* slots, nslots, stopping */
+	struct conn_slot *slots;
+	unsigned nslots;	/* high-water mark of used slots */
+	bool stopping;
+	pthread_cond_t conn_cv;	/* wakes the reaper to stop */
+	pthread_t reaper;
+	bool reaper_started;
 	struct tmpl_ref *tmpl;
 	struct conf *conf;	/* while no policy is published */
 	pthread_mutex_t idx_mtx;	/* idx: a build holds it for a while */
@@ -237,7 +261,9 @@ by_host(const struct policy *pol, const char *host,
 		return HOW_NONE;
 	subj->list = l;
 	subj->cat = r.cat;
-	subj->entry_id = r.id;
+	/* No reference: whoever can send a Host could otherwise read the
+	 * list's entry ids (its confidential part) name by name. */
+	subj->entry_id = NULL;
 	*feed = r.feed;
 	return HOW_HOST;
 }
@@ -432,6 +458,168 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	(void)ap;
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Who may connect, and for how long (stop.h: Limits). */
+
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct stop_server *s = cls;
+	bool ok;
+
+	(void)addrlen;
+	pthread_mutex_lock(&s->mtx);
+	ok = netacl_match(&s->acl, addr);
+	pthread_mutex_unlock(&s->mtx);
+	return ok ? MHD_YES : MHD_NO;
+}
+
+/* The client's network: an IPv4 address (or a mapped one), an IPv6 /56. */
+static void
+client_net(const struct sockaddr *sa, struct conn_slot *c)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff};
+	const uint8_t *a6;
+
+	memset(c->net, 0, sizeof(c->net));
+	c->family = AF_UNSPEC;
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET) {
+		c->family = AF_INET;
+		memcpy(c->net, &((const struct sockaddr_in *)(const void *)sa)->
+		    sin_addr, 4);
+		return;
+	}
+	if (sa->sa_family != AF_INET6)
+		return;
+	a6 = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
+	if (memcmp(a6, mapped, sizeof(mapped)) == 0) {
+		c->family = AF_INET;
+		memcpy(c->net, a6 + 12, 4);
+	} else {
+		c->family = AF_INET6;
+		memcpy(c->net, a6, STOP_NET6_BITS / 8);
+	}
+}
+
+/* Connections open from c's network, c included. conn_mtx held. */
+static unsigned
+net_count(const struct stop_server *s, const struct conn_slot *c)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < s->nslots; i++) {
+		const struct conn_slot *o = &s->slots[i];
+
+		if (o->used && !o->cut && o->family == c->family &&
+		    memcmp(o->net, c->net, sizeof(o->net)) == 0)
+			n++;
+	}
+	return n;
+}
+
+static struct conn_slot *
+slot_take(struct stop_server *s)
+{
+	for (unsigned i = 0; i < STOP_SLOTS; i++) {
+		if (!s->slots[i].used) {
+			if (i >= s->nslots)
+				s->nslots = i + 1;
+			s->slots[i].used = true;
+			s->slots[i].cut = false;
+			return &s->slots[i];
+		}
+	}
+	return NULL;
+}
+
+static void
+conn_started(struct stop_server *s, struct MHD_Connection *conn, void **ctx)
+{
+	const union MHD_ConnectionInfo *fi, *ai;
+	struct conn_slot *c;
+	int fd;
+
+	fi = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	ai = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (fi == NULL)
+		return;
+	fd = (int)fi->connect_fd;
+	pthread_mutex_lock(&s->conn_mtx);
+	c = slot_take(s);
+	if (c == NULL) {
+		shutdown(fd, SHUT_RDWR);	/* more than we can track */
+	} else {
+		c->fd = fd;
+		c->t0 = now_mono_ms();
+		client_net(ai != NULL ? ai->client_addr : NULL, c);
+		if (net_count(s, c) > STOP_CONN_PER_NET) {
+			shutdown(fd, SHUT_RDWR);
+			c->cut = true;
+		}
+		*ctx = c;
+	}
+	pthread_mutex_unlock(&s->conn_mtx);
+}
+
+static void
+on_conn(void *cls, struct MHD_Connection *conn, void **ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct stop_server *s = cls;
+	struct conn_slot *c = *ctx;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		conn_started(s, conn, ctx);
+		return;
+	}
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&s->conn_mtx);
+	memset(c, 0, sizeof(*c));
+	while (s->nslots > 0 && !s->slots[s->nslots - 1].used)
+		s->nslots--;
+	pthread_mutex_unlock(&s->conn_mtx);
+	*ctx = NULL;
+}
+
+/* Cuts every connection older than STOP_DEADLINE, however busy: a client
+ * trickling bytes resets libmicrohttpd's inactivity timeout, not this.
+ * shutdown() wakes the connection's thread, which then closes it. */
+static void *
+reaper(void *arg)
+{
+	struct stop_server *s = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&s->conn_mtx);
+	while (!s->stopping) {
+		uint64_t now = now_mono_ms();
+
+		for (unsigned i = 0; i < s->nslots; i++) {
+			struct conn_slot *c = &s->slots[i];
+
+			if (c->used && !c->cut &&
+			    now - c->t0 >= STOP_DEADLINE * 1000ULL) {
+				shutdown(c->fd, SHUT_RDWR);
+				c->cut = true;
+			}
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += STOP_REAP_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->conn_cv, &s->conn_mtx, &ts);
+	}
+	pthread_mutex_unlock(&s->conn_mtx);
+	return NULL;
+}
+
 /* ------------------------------------------------------------------ */
 /* Life cycle. */
 
@@ -440,12 +628,21 @@ stop_new(struct conf *c, struct verr *e)
 {
 	struct stop_server *s = xcalloc(1, sizeof(*s));
 
+	pthread_condattr_t ca;
+
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_mutex_init(&s->idx_mtx, NULL);
+	pthread_mutex_init(&s->conn_mtx, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->conn_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	s->slots = xcalloc(STOP_SLOTS, sizeof(*s->slots));
 	for (unsigned i = 0; i < CONF_MAX_LISTEN; i++)
 		s->ls[i].fd = -1;
 	s->tmpl = tmpl_new(c, e);
-	if (s->tmpl == NULL) {
+	if (s->tmpl == NULL || netacl_parse(c->stop_page_allow, &s->acl,
+	    e) == -1) {
 		stop_free(s);
 		return NULL;
 	}
@@ -469,10 +666,17 @@ stop_start(struct stop_server *s, struct verr *e)
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_USE_TURBO;
 
+	if (s->nls > 0) {
+		if (pthread_create(&s->reaper, NULL, reaper, s) != 0) {
+			verr_set(e, "stop page: cannot start a thread");
+			return -1;
+		}
+		s->reaper_started = true;
+	}
 	for (unsigned i = 0; i < s->nls; i++) {
 		struct listener *l = &s->ls[i];
 
-		l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+		l->mhd = MHD_start_daemon(flags, 0, on_accept, s, on_request, s,
 		    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)l->fd,
 		    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)STOP_THREADS,
@@ -482,6 +686,7 @@ stop_start(struct stop_server *s, struct verr *e)
 		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)STOP_TIMEOUT,
 		    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 		    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+		    MHD_OPTION_NOTIFY_CONNECTION, on_conn, s,
 		    MHD_OPTION_END);
 		if (l->mhd == NULL) {
 			verr_set(e, "stop page: cannot start the server on %s",
@@ -498,10 +703,16 @@ stop_reload(struct stop_server *s, struct conf *c, struct verr *e)
 {
 	struct tmpl_ref *t = tmpl_new(c, e), *old;
 	struct conf *oldc;
+	struct netacl acl;
 
 	if (t == NULL)
 		return -1;
+	if (netacl_parse(c->stop_page_allow, &acl, e) == -1) {
+		tmpl_put(t);
+		return -1;
+	}
 	pthread_mutex_lock(&s->mtx);
+	s->acl = acl;
 	old = s->tmpl;
 	s->tmpl = t;
 	oldc = s->conf;
@@ -523,6 +734,16 @@ stop_free(struct stop_server *s)
 		else if (s->ls[i].fd >= 0)
 			close(s->ls[i].fd);
 	}
+	if (s->reaper_started) {
+		pthread_mutex_lock(&s->conn_mtx);
+		s->stopping = true;
+		pthread_cond_signal(&s->conn_cv);
+		pthread_mutex_unlock(&s->conn_mtx);
+		pthread_join(s->reaper, NULL);
+	}
+	free(s->slots);
+	pthread_cond_destroy(&s->conn_cv);
+	pthread_mutex_destroy(&s->conn_mtx);
 	tmpl_put(s->tmpl);
 	conf_free(s->conf);
 	free(s->idx.slots);

@@ -264,18 +264,6 @@ state_write(struct trust_feed *t, const struct trust_state *st, struct verr *e)
 
 /* --- opening a feed ----------------------------------------------------------- */
 
-static bool
-safe_name(const char *s)
-{
-	if (s == NULL || *s == '\0' || *s == '.' || strlen(s) > 64)
-		return false;
-	for (; *s; s++)
-		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
-		    !(*s >= '0' && *s <= '9') && *s != '-' && *s != '_' && *s != '.')
-			return false;
-	return true;
-}
-
 int
 trust_params_from_conf(const struct conf *c, const struct feed_conf *f,
     const struct guard *g, struct trust_params *p, struct verr *e)
@@ -333,7 +321,7 @@ trust_open(const struct trust_params *p, struct verr *e)
 		return NULL;
 	}
 	if ((p->state_dir != NULL || p->feed_dir != NULL) && p->feed_dir == NULL &&
-	    !safe_name(p->name)) {
+	    !conf_feed_name_ok(p->name)) {
 		verr_set(e, "feed name `%s' cannot name a state directory",
 		    p->name ? p->name : "");
 		return NULL;
@@ -967,7 +955,7 @@ trust_find_name(const char *state_dir, const char *feed, char *name,
 		struct trust_state st;
 		struct verr ignore;
 
-		if (!safe_name(de->d_name))
+		if (!conf_feed_name_ok(de->d_name))
 			continue;
 		sp = path_join(feeds, de->d_name);
 		path = path_join(sp, "state");

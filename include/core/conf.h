@@ -105,6 +105,7 @@ struct conf {
 	struct in6_addr stop6;
 	char *stop_page_listen[CONF_MAX_LISTEN];	/* addr:port, [v6]:port */
 	unsigned nstop_page_listen;
+	char *stop_page_allow;		/* netacl.h text: who may connect */
 	char *stop_page_url;
 	uint64_t stop_page_status;		/* 451 or 403 */
 	char *stop_page_template;
@@ -130,6 +131,18 @@ struct conf {
 };
 
 /* Parse and validate; on error return NULL with "FILE:LINE: reason". */
+/* The one rule for a feed's name (`[feed NAME]`): it names the feed's
+ * directory in state_dir, so letters, digits, `-', `_' and `.', not
+ * starting with `.' (no "..", no hidden file), at most CONF_FEED_NAME_MAX
+ * bytes. The configuration, the trust store and the tools all use it. */
+#define CONF_FEED_NAME_MAX 64
+
+/* A feed's values before any key is set: the configuration table's
+ * defaults (the one place they are written), for tools given no
+ * configuration. Only the numbers and enums are filled; pointers are NULL. */
+const struct feed_conf *conf_feed_defaults(void);
+bool conf_feed_name_ok(const char *s);
+
 struct conf *conf_load(const char *path, struct verr *e);
 /* The same from text in memory (len bytes, no NUL needed); `name` stands
  * for the file in messages and in conf->path. */

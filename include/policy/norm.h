@@ -23,8 +23,11 @@
  * The canonical URL is split in two: `host`, and `rest` = [":" port] path
  * ["?" query]. The matcher indexes url entries by host and compares rest.
  *
- * Cost: the ASCII path allocates nothing and touches each byte once; only a
- * name with non-ASCII bytes goes through libidn2 (which allocates).
+ * Cost: the ASCII path allocates nothing and touches each byte once. A
+ * name with non-ASCII bytes goes through idna.h: refused early, converted
+ * by its own fast path, found in a per-thread cache, or (rarely) given to
+ * libidn2, which allocates. Names from DNS, SNI and QUIC never are:
+ * norm_name_wire().
  */
 #ifndef VETO_NORM_H
 #define VETO_NORM_H
@@ -39,6 +42,12 @@
 /* Canonical name into out (NORM_NAME_MAX + 1 bytes), NUL-terminated.
  * Returns its length, or -1 if the input cannot be canonicalised. */
 int norm_name(const char *in, size_t len, char out[NORM_NAME_MAX + 1]);
+
+/* A name as DNS, TLS SNI and QUIC carry it: A-labels. The ASCII rules of
+ * norm_name() only; a byte >= 0x80 makes it invalid (-1) instead of
+ * going through IDNA: the caller matches the raw form and counts it, and
+ * no packet costs a Unicode conversion (idna.h). */
+int norm_name_wire(const char *in, size_t len, char out[NORM_NAME_MAX + 1]);
 
 /* The fallback for traffic names that norm_name() refused: lowercase ASCII,
  * trailing dot removed; a name longer than NORM_NAME_MAX keeps its LAST

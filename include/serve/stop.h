@@ -26,18 +26,31 @@
  * configuration (from the last stop_new/stop_reload configuration while no
  * policy is published).
  *
+ * Who may connect: stop_page_allow (netacl.h; default `private'). Anyone
+ * who reaches the page can ask it whether a name is listed, so only the
+ * filtered clients should reach it; others are refused at accept (the
+ * connection is closed, nothing is read). A page reached by Host alone
+ * shows the category and authority but never the entry id (the list's
+ * ids are its confidential part; a redirect's own id is shown back once
+ * it checks out, as it came from the 302 the client was sent).
+ *
  * Limits, so the page cannot be used to exhaust the daemon: STOP_CONN_MAX
- * connections per listener, STOP_CONN_PER_IP per client address,
- * STOP_CONN_MEM bytes of memory per connection (request line and headers
- * must fit), STOP_TIMEOUT seconds of inactivity, one request per
- * connection: the page is queued as soon as the headers are in (any
- * method; a request body is never read) and libmicrohttpd then closes the
- * connection, so an idle browser never holds a slot.
+ * connections per listener, STOP_CONN_PER_IP per client address and
+ * STOP_CONN_PER_NET per client network (an IPv4 address, an IPv6 /56:
+ * one subscriber has many IPv6 addresses), STOP_CONN_MEM bytes of memory
+ * per connection (request line and headers must fit), STOP_TIMEOUT
+ * seconds of inactivity and STOP_DEADLINE seconds for the whole
+ * connection however busy (a reaper thread shuts down older connections
+ * every STOP_REAP_MS: bytes trickled one by one keep an inactivity timer
+ * alive, not this), one request per connection: the page is queued as
+ * soon as the headers are in (any method; a request body is never read)
+ * and libmicrohttpd then closes the connection, so an idle browser never
+ * holds a slot.
  *
  * Privacy: no access log; libmicrohttpd's own messages are discarded
  * (they can name a client address); nothing here logs a connection. The
- * per-address limit keeps addresses in libmicrohttpd's memory only while
- * their connections are open. The requested URL, Host and query are never
+ * per-address and per-network limits keep addresses (libmicrohttpd's) and
+ * networks (ours) in memory only while their connections are open. The requested URL, Host and query are never
  * written to the page. Counts only: pages per stats category, how they
  * were resolved.
  *
@@ -64,7 +77,11 @@
 #define STOP_CONN_MAX 256	/* per listening socket */
 #define STOP_CONN_PER_IP 16
 #define STOP_CONN_MEM (16 * 1024)
-#define STOP_TIMEOUT 10		/* seconds */
+#define STOP_CONN_PER_NET 16	/* per IPv4 address or IPv6 /56 */
+#define STOP_NET6_BITS 56
+#define STOP_TIMEOUT 10		/* seconds of inactivity */
+#define STOP_DEADLINE 5		/* seconds for a whole connection */
+#define STOP_REAP_MS 250
 #define STOP_BACKLOG 256
 #define STOP_INDEX_MAX (4u << 20)	/* entries */
 

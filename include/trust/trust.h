@@ -72,10 +72,11 @@
 #define TRUST_STATE_MAX 65536	/* bytes of a state file */
 #define TRUST_NO_HOLD UINT64_MAX	/* max_change that never holds */
 
-/* Defaults of a feed (conf.c) for tools given no configuration. */
-#define TRUST_DEFAULT_MAX_BYTES (1ULL << 30)
-#define TRUST_DEFAULT_MAX_ENTRIES 20000000ULL
-#define TRUST_DEFAULT_MAX_CHANGE 50
+/* Defaults of a feed for tools given no configuration: read from the
+ * configuration table (conf_feed_defaults()), never written twice. */
+#define TRUST_DEFAULT_MAX_BYTES (conf_feed_defaults()->max_bytes)
+#define TRUST_DEFAULT_MAX_ENTRIES (conf_feed_defaults()->max_entries)
+#define TRUST_DEFAULT_MAX_CHANGE (conf_feed_defaults()->max_change)
 
 enum trust_verdict {
 	TRUST_INSTALL,		/* put it in force, then commit */

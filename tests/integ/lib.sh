@@ -3,6 +3,7 @@
 #
 #   . "$(dirname "$0")/lib.sh"     # sets up the cleanup trap, $TMP, names
 #   topo_up                        # three namespaces, docs/design.md section 6
+#   topo_up --router               # four: a router between filter and server
 #   start_unbound "$zone"          # DNS in the server namespace
 #   start_nginx                    # HTTP (and HTTPS) in the server namespace
 #   apply_rules "$conf"            # veto rules --iptables, in the filter ns
@@ -38,9 +39,14 @@ FC4=198.51.100.1 FC6=2001:db8:1::1
 FS4=203.0.113.1 FS6=2001:db8:2::1
 S4=203.0.113.2 S6=2001:db8:2::2
 STOP4=192.0.2.1 STOP6=2001:db8:ff::1
+# With topo_up --router: the filter--router link (the server link keeps
+# FS4/FS6, now on the router, so the server's gateway is the same).
+FR4=192.0.2.17 FR6=2001:db8:3::1
+RF4=192.0.2.18 RF6=2001:db8:3::2
 
 T_ID=veto$$
-NS_C=${T_ID}c NS_F=${T_ID}f NS_S=${T_ID}s
+NS_C=${T_ID}c NS_F=${T_ID}f NS_S=${T_ID}s NS_R=${T_ID}r
+T_ROUTER=0
 TMP=$(mktemp -d "/tmp/veto-integ-$$.XXXXXX") || exit 1
 chmod 0755 "$TMP"	# servers that switch user must read their files
 
@@ -153,6 +159,7 @@ in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 on_client() { ip netns exec "$NS_C" "$@"; }
 on_filter() { ip netns exec "$NS_F" "$@"; }
 on_server() { ip netns exec "$NS_S" "$@"; }
+on_router() { ip netns exec "$NS_R" "$@"; }
 
 _ns_add() {
 	ip netns add "$1" || return 1
@@ -164,20 +171,30 @@ _ns_add() {
 	ip -n "$1" link set lo up
 }
 
-# topo_up: client -- filter -- server, IPv4 and IPv6, forwarding on in the
-# filter namespace, the stop-page addresses on the filter's loopback.
-# Interfaces: client eth0 <-> filter c0; filter s0 <-> server eth0.
+# topo_up [--router]: client -- filter -- server, IPv4 and IPv6, forwarding
+# on in the filter namespace, the stop-page addresses on the filter's
+# loopback. Interfaces: client eth0 <-> filter c0; filter s0 <-> server eth0.
+# With --router a fourth namespace routes between the filter and the server
+# (filter s0 $FR4 <-> router f0 $RF4; router s0 $FS4 <-> server eth0), so a
+# packet sent by the client with a TTL / hop limit of 2 passes the filter
+# and dies at the router, one hop before the server, as a decoy does on a
+# real network. Every address the tests use stays the same.
 topo_up() {
+	[ "${1:-}" = --router ] && T_ROUTER=1
 	_ns_add "$NS_C" && _ns_add "$NS_F" && _ns_add "$NS_S" || return 1
-	ip -n "$NS_C" link add eth0 type veth peer name c0 netns "$NS_F" &&
-	ip -n "$NS_S" link add eth0 type veth peer name s0 netns "$NS_F" ||
-		return 1
+	if [ $T_ROUTER = 1 ]; then
+		_topo_router || return 1
+	else
+		ip -n "$NS_S" link add eth0 type veth peer name s0 netns "$NS_F" ||
+			return 1
+		ip -n "$NS_F" addr add "$FS4/24" dev s0
+		ip -n "$NS_F" addr add "$FS6/64" dev s0 nodad
+	fi
+	ip -n "$NS_C" link add eth0 type veth peer name c0 netns "$NS_F" || return 1
 	ip -n "$NS_C" addr add "$C4/24" dev eth0
 	ip -n "$NS_C" addr add "$C6/64" dev eth0 nodad
 	ip -n "$NS_F" addr add "$FC4/24" dev c0
 	ip -n "$NS_F" addr add "$FC6/64" dev c0 nodad
-	ip -n "$NS_F" addr add "$FS4/24" dev s0
-	ip -n "$NS_F" addr add "$FS6/64" dev s0 nodad
 	ip -n "$NS_F" addr add "$STOP4/32" dev lo
 	ip -n "$NS_F" addr add "$STOP6/128" dev lo nodad
 	ip -n "$NS_S" addr add "$S4/24" dev eth0
@@ -195,7 +212,37 @@ topo_up() {
 	on_filter sysctl -qw net.ipv4.ip_forward=1 \
 	    net.ipv6.conf.all.forwarding=1 || return 1
 	wait_for 5 _link_up "$NS_C" eth0 && wait_for 5 _link_up "$NS_S" eth0 &&
-	wait_for 5 _link_up "$NS_F" c0 && wait_for 5 _link_up "$NS_F" s0
+	wait_for 5 _link_up "$NS_F" c0 && wait_for 5 _link_up "$NS_F" s0 ||
+		return 1
+	[ $T_ROUTER = 0 ] ||
+		{ wait_for 5 _link_up "$NS_R" f0 && wait_for 5 _link_up "$NS_R" s0; }
+}
+
+# The router namespace of topo_up --router: the filter reaches the server
+# networks through it, the router reaches the client networks through the
+# filter.
+_topo_router() {
+	_ns_add "$NS_R" || return 1
+	ip -n "$NS_R" link add f0 type veth peer name s0 netns "$NS_F" &&
+	ip -n "$NS_S" link add eth0 type veth peer name s0 netns "$NS_R" ||
+		return 1
+	ip -n "$NS_F" addr add "$FR4/29" dev s0
+	ip -n "$NS_F" addr add "$FR6/64" dev s0 nodad
+	ip -n "$NS_R" addr add "$RF4/29" dev f0
+	ip -n "$NS_R" addr add "$RF6/64" dev f0 nodad
+	ip -n "$NS_R" addr add "$FS4/24" dev s0
+	ip -n "$NS_R" addr add "$FS6/64" dev s0 nodad
+	ip -n "$NS_R" link set f0 up
+	ip -n "$NS_R" link set s0 up
+	ip -n "$NS_F" link set s0 up
+	ip -n "$NS_F" route add 203.0.113.0/24 via "$RF4"
+	ip -n "$NS_F" -6 route add 2001:db8:2::/64 via "$RF6"
+	ip -n "$NS_R" route add 198.51.100.0/24 via "$FR4"
+	ip -n "$NS_R" -6 route add 2001:db8:1::/64 via "$FR6"
+	ip -n "$NS_R" route add "$STOP4/32" via "$FR4"
+	ip -n "$NS_R" -6 route add "$STOP6/128" via "$FR6"
+	on_router sysctl -qw net.ipv4.ip_forward=1 \
+	    net.ipv6.conf.all.forwarding=1
 }
 
 _link_up() { ip -n "$1" link show "$2" 2>/dev/null | grep -q 'state UP'; }

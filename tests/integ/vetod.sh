@@ -4,7 +4,8 @@
 #
 #   vetod_conf FILE [extra key = value lines on stdin]
 #       a configuration for the filter namespace: the demo feed from
-#       conf/demo (list_file), state in $TMP/state, stop page addresses,
+#       conf/demo (list_file), state in $TMP/state, stop page addresses
+#       (open to the client network: stop_page_allow),
 #       control socket in $TMP, metrics off unless given.
 #   vetod_start [CONF]    rules applied, vetod started in the filter ns,
 #                         waits until it says it started
@@ -29,6 +30,7 @@ vetod_conf() {
 		stop_page_ipv4 = $STOP4
 		stop_page_ipv6 = $STOP6
 		stop_page_template = $ROOT/conf/stoppage.html
+		stop_page_allow = 198.51.100.0/24, 2001:db8:1::/64
 		operator_name = Test ISP
 		operator_url = https://isp.example/
 		operator_contact = abuse@isp.example

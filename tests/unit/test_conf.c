@@ -144,6 +144,13 @@ test_errors(void **state)
 	expect_error("just words\n", "key = value");
 	expect_error("[feed]\n", "[feed NAME]");
 	expect_error("[feed a/b]\n", "`a/b'");
+	/* one feed-name rule (conf_feed_name_ok): the state directory would
+	 * refuse these later; the configuration refuses them first */
+	expect_error("[feed ..]\n", "`..'");
+	expect_error("[feed .hidden]\n", "not starting with");
+	assert_true(conf_feed_name_ok("police.court-1_a"));
+	assert_false(conf_feed_name_ok(".."));
+	assert_false(conf_feed_name_ok(""));
 	expect_error(STOP FEED "[feed x]\n" FEED, "both carry list_feed");
 	expect_error(STOP "[feed x]\nlist_file = a\nlist_feed = f\n", "list_key");
 	expect_error(STOP "[feed x]\nlist_url = http://x/\nlist_key = k\nlist_feed = f\n",

@@ -409,6 +409,51 @@ test_dns_tcp_split(void **state)
 	assert_string_equal(res.name, "xyz.bad.example");
 }
 
+/* A name on the wire with bytes >= 0x80 (issue 13): matched as it is and
+ * counted, never converted at packet time; the A-label twin is matched
+ * canonically. */
+static size_t
+dns_q(uint8_t *out, const char *name)
+{
+	static const uint8_t hdr[12] = {0x43, 0x21, 0x01, 0x00, 0, 1, 0, 0,
+	    0, 0, 0, 0};
+	size_t n = sizeof(hdr);
+
+	memcpy(out, hdr, n);
+	while (*name != '\0') {
+		const char *dot = strchr(name, '.');
+		size_t l = dot ? (size_t)(dot - name) : strlen(name);
+		out[n++] = (uint8_t)l;
+		memcpy(out + n, name, l);
+		n += l;
+		name += l + (dot != NULL);
+	}
+	out[n++] = 0;
+	memcpy(out + n, "\0\1\0\1", 4);
+	return n + 4;
+}
+
+static void
+test_dns_non_ascii(void **state)
+{
+	uint8_t q[300];
+	uint64_t unc = STATS_GET(st->detail[SD_NAME_UNCANONICAL]);
+
+	(void)state;
+	/* UTF-8 under a listed domain: the raw form matches, counted */
+	udp_send(4, 5354, 53, q, dns_q(q, "b\xc3\xbc" "cher.bad.example"));
+	assert_int_equal(res.verdict, IV_DROP);
+	assert_int_equal(STATS_GET(st->detail[SD_NAME_UNCANONICAL]), unc + 1);
+	/* the same name as resolvers send it */
+	udp_send(4, 5355, 53, q, dns_q(q, "xn--bcher-kva.bad.example"));
+	assert_int_equal(res.verdict, IV_DROP);
+	assert_int_equal(STATS_GET(st->detail[SD_NAME_UNCANONICAL]), unc + 1);
+	/* a UTF-8 name elsewhere: not converted, counted, not blocked */
+	udp_send(4, 5356, 53, q, dns_q(q, "\xe4\xb8\xad.example"));
+	assert_int_not_equal(res.verdict, IV_DROP);
+	assert_int_equal(STATS_GET(st->detail[SD_NAME_UNCANONICAL]), unc + 2);
+}
+
 static void
 test_dns_malformed(void **state)
 {
@@ -747,6 +792,7 @@ main(void)
 		cmocka_unit_test(test_dns_tcp_captured),
 		cmocka_unit_test(test_dns_tcp_split),
 		cmocka_unit_test(test_dns_malformed),
+		cmocka_unit_test(test_dns_non_ascii),
 		cmocka_unit_test(test_tls_captured),
 		cmocka_unit_test(test_tls_late_packets),
 		cmocka_unit_test(test_tls_conflict),

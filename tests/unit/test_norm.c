@@ -3,6 +3,9 @@
  * list entry written one way matches traffic written another way. */
 #include "unit.h"
 
+#include <idn2.h>
+
+#include "policy/idna.h"
 #include "policy/norm.h"
 
 struct name_case {
@@ -283,6 +286,184 @@ test_list_meets_traffic(void **state)
 	assert_string_equal(a.rest, b.rest);
 }
 
+/* --- bounded IDNA (idna.h, issue 13) ----------------------------------- */
+
+/* The reference: what norm_name() did before idna.h, libidn2 on every
+ * non-ASCII name (non-transitional, then transitional), then the ASCII
+ * rules (norm_name() of the pure-ASCII result). */
+static int
+ref_name(const char *in, char out[NORM_NAME_MAX + 1])
+{
+	size_t len = strlen(in);
+	char *ace = NULL;
+	int rc, n;
+
+	if (len > 0 && in[len - 1] == '.')
+		len--;
+	for (size_t i = 0; i <= len; i++)
+		if (i == len)
+			return norm_name(in, strlen(in), out);	/* ASCII */
+		else if ((uint8_t)in[i] >= 0x80)
+			break;
+	{
+		char buf[2048];
+		if (len >= sizeof(buf))
+			return -1;
+		memcpy(buf, in, len);
+		buf[len] = '\0';
+		rc = idn2_lookup_u8((const uint8_t *)buf, (uint8_t **)&ace,
+		    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+		if (rc != IDN2_OK)
+			rc = idn2_lookup_u8((const uint8_t *)buf,
+			    (uint8_t **)&ace, IDN2_NFC_INPUT | IDN2_TRANSITIONAL);
+	}
+	if (rc != IDN2_OK)
+		return -1;
+	/* a trailing dot made by the mapping (a last label of ignored
+	 * characters) is an empty label: refused */
+	n = ace[0] != '\0' && ace[strlen(ace) - 1] == '.' ? -1 :
+	    norm_name(ace, strlen(ace), out);
+	idn2_free(ace);
+	return n;
+}
+
+static size_t
+utf8_put(char *p, uint32_t c)
+{
+	if (c < 0x80) {
+		p[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		p[0] = (char)(0xc0 | (c >> 6));
+		p[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	p[0] = (char)(0xe0 | (c >> 12));
+	p[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+	p[2] = (char)(0x80 | (c & 0x3f));
+	return 3;
+}
+
+static void
+same_as_ref(const char *in)
+{
+	char a[NORM_NAME_MAX + 1], b[NORM_NAME_MAX + 1];
+	int na = norm_name(in, strlen(in), a), nb = ref_name(in, b);
+
+	if (na != nb || (na >= 0 && strcmp(a, b) != 0))
+		fail_msg("%s: norm_name %d %s, libidn2 %d %s (step %d)", in, na,
+		    na >= 0 ? a : "-", nb, nb >= 0 ? b : "-", idna_last_step());
+}
+
+/* Every character U+00A0..U+04FF, alone, among ASCII, twice, capitalised:
+ * the fast path or the library, the result is libidn2's. */
+static void
+test_idna_each_char(void **state)
+{
+	unsigned fast = 0;
+
+	(void)state;
+	for (uint32_t c = 0xa0; c < 0x500; c++) {
+		char ch[4] = {0};
+		utf8_put(ch, c);
+		char in[5][64];
+		snprintf(in[0], sizeof(in[0]), "%s.example", ch);
+		snprintf(in[1], sizeof(in[1]), "ab%sc.example", ch);
+		snprintf(in[2], sizeof(in[2]), "%s%s.example", ch, ch);
+		snprintf(in[3], sizeof(in[3]), "x.%s", ch);
+		snprintf(in[4], sizeof(in[4]), "%sz", ch);
+		for (size_t f = 0; f < 5; f++) {
+			same_as_ref(in[f]);
+			fast += idna_last_step() == 2;
+		}
+	}
+	/* the fast set is used: Latin-1, Greek, Cyrillic letters */
+	assert_true(fast > 5 * 200);
+}
+
+/* Random names from an alphabet of ASCII, hyphens, dots, fast-path
+ * letters and characters that need the library (combining marks, CJK,
+ * soft hyphen, the ideographic full stop, final sigma). */
+static void
+test_idna_random(void **state)
+{
+	static const uint32_t alpha[] = {'a', 'Z', '0', '-', '-', '_', '.',
+	    0xe9, 0xc9, 0xdf, 0xfc, 0xdc, 0x3c2, 0x3a3, 0x3b1, 0x430, 0x410,
+	    0x401, 0x451, 0x301, 0x4e2d, 0xad, 0x3002, 0x130, 0x131, 0x17f,
+	    0xb5, 0xd7};
+	uint32_t seed = 12345;
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		char in[256];
+		size_t n = 0;
+		seed = seed * 1103515245u + 12345u;
+		unsigned len = 1 + (seed >> 16) % 14;
+		for (unsigned k = 0; k < len; k++) {
+			seed = seed * 1103515245u + 12345u;
+			n += utf8_put(in + n, alpha[(seed >> 16) % (sizeof(alpha) / sizeof(alpha[0]))]);
+		}
+		in[n] = '\0';
+		same_as_ref(in);
+	}
+}
+
+/* The bounds: refused before any library call; the legitimate twins. */
+static void
+test_idna_bounds(void **state)
+{
+	char in[512], out[NORM_NAME_MAX + 1];
+	size_t n = 0;
+
+	(void)state;
+	/* 64 characters in a label: refused at once, whatever they are */
+	for (int i = 0; i < 64; i++)
+		n += utf8_put(in + n, 0x4e2d);
+	memcpy(in + n, ".example", 9);
+	assert_int_equal(norm_name(in, strlen(in), out), -1);
+	assert_int_equal(idna_last_step(), 1);
+	/* 40 Cyrillic letters: 80 bytes of UTF-8, a valid 47-byte A-label */
+	n = 0;
+	for (int i = 0; i < 40; i++)
+		n += utf8_put(in + n, 0x430 + (uint32_t)(i % 32));
+	memcpy(in + n, ".example", 9);
+	assert_true(norm_name(in, strlen(in), out) > 0);
+	assert_int_equal(idna_last_step(), 2);
+	same_as_ref(in);
+	/* broken UTF-8: refused without the library */
+	assert_int_equal(norm_name("b\xc3(cher.example", 14, out), -1);
+	assert_int_equal(idna_last_step(), 1);
+	assert_int_equal(norm_name("b\xc0\xbc.example", 11, out), -1);
+	assert_int_equal(idna_last_step(), 1);
+	/* IDNA2008 hyphen rules on a U-label, refused at once */
+	assert_int_equal(norm_name("-\xc3\xbc.example", 11, out), -1);
+	assert_int_equal(idna_last_step(), 1);
+	assert_int_equal(norm_name("ab--\xc3\xbc.example", 14, out), -1);
+	assert_int_equal(idna_last_step(), 1);
+	/* outside the fast set: the library once, then the thread's cache */
+	assert_true(norm_name("\xe4\xb8\xad.example", 11, out) > 0);
+	assert_int_equal(idna_last_step(), 4);
+	assert_true(norm_name("\xe4\xb8\xad.example", 11, out) > 0);
+	assert_int_equal(idna_last_step(), 3);
+	assert_string_equal(out, "xn--fiq.example");
+}
+
+/* DNS, SNI and QUIC names are A-labels: a byte >= 0x80 is never
+ * converted (norm_name_wire), the ASCII twin is. */
+static void
+test_name_wire(void **state)
+{
+	char out[NORM_NAME_MAX + 1];
+
+	(void)state;
+	assert_int_equal(norm_name_wire("b\xc3\xbc" "cher.example", 15, out), -1);
+	assert_int_equal(norm_name_wire("XN--BCHER-KVA.example.", 22, out), 21);
+	assert_string_equal(out, "xn--bcher-kva.example");
+	assert_int_equal(norm_name_wire("a..b", 4, out), -1);
+	assert_int_equal(norm_name_wire("", 0, out), -1);
+}
+
 int
 main(void)
 {
@@ -295,6 +476,10 @@ main(void)
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_http),
 		cmocka_unit_test(test_list_meets_traffic),
+		cmocka_unit_test(test_idna_each_char),
+		cmocka_unit_test(test_idna_random),
+		cmocka_unit_test(test_idna_bounds),
+		cmocka_unit_test(test_name_wire),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
