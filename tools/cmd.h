@@ -9,6 +9,12 @@
 #ifndef VETO_CMD_H
 #define VETO_CMD_H
 
+#include <stddef.h>
+#include <stdio.h>
+
+struct conf;
+struct list;
+
 struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -26,6 +32,18 @@ int cmd_fetch(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_conf(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+/* `veto list import` (cmd_list_import.c), `veto list diff` and the summary
+ * `veto list confirm` prints (cmd_list_diff.c). */
+int list_import(int argc, char **argv);
+int list_diff(int argc, char **argv);
+/* The diff summary of two lists (and at most max_lines differences, one a
+ * line); returns how many entries differ. */
+size_t list_diff_print(const struct list *old, const struct list *new,
+    FILE *out, size_t max_lines);
+/* Before `veto list confirm` installs held list SERIAL (of feed NAME, or
+ * whichever feed holds it): its diff against the list in force. */
+void list_confirm_preview(const struct conf *c, const char *serial,
+    const char *feed);
 /* `veto check --squid` (cmd_check_squid.c): Squid's external ACL helper. */
 int check_squid(int argc, char **argv);
 /* True if argv holds `opt' before a "--". */

@@ -33,11 +33,16 @@ list_usage(FILE *f, int rc)
 	fprintf(f, "usage: veto list verify -k KEY [-k KEY ...] [-f FEED] [--state DIR]\n"
 	    "                        [--never-block FILE] [-s SIG] LIST.json\n"
 	    "       veto list show [-k KEY ...] [-s SIG] LIST.json\n"
-	    "       veto list confirm -c CONF [--feed NAME] SERIAL\n\n"
+	    "       veto list confirm -c CONF [--feed NAME] SERIAL\n"
+	    "       veto list import --format hosts|domains|rpz|csv --feed ID --serial N\n"
+	    "                        --authority NAME [--category C] FILE...\n"
+	    "       veto list diff [-k KEY ...] OLD.json NEW.json\n\n"
 	    "verify   check a list as vetod would: signature, format, feed,\n"
 	    "         serial, expiry and guardrails\n"
 	    "show     describe a list: feed, serial, times, authority, counts\n"
-	    "confirm  install a list held because its entry count changed too much\n\n"
+	    "confirm  install a list held because its entry count changed too much\n"
+	    "import   make a list from hosts, domains, RPZ or CSV files\n"
+	    "diff     compare two lists by entry id\n\n"
 	    "`veto list COMMAND --help` describes the options of each.\n");
 	return rc;
 }
@@ -662,6 +667,7 @@ cmd_confirm(int argc, char **argv)
 		fprintf(stderr, "veto list confirm: %s\n", e.msg);
 		return 1;
 	}
+	list_confirm_preview(c, argv[optind], feed);
 	if ((rc = confirm_via_daemon(c, argv[optind], feed)) >= 0) {
 		conf_free(c);
 		return rc;
@@ -698,6 +704,10 @@ cmd_list(int argc, char **argv)
 		return cmd_show(argc - 1, argv + 1);
 	if (strcmp(argv[1], "confirm") == 0)
 		return cmd_confirm(argc - 1, argv + 1);
+	if (strcmp(argv[1], "import") == 0)	/* cmd_list_import.c */
+		return list_import(argc - 1, argv + 1);
+	if (strcmp(argv[1], "diff") == 0)	/* cmd_list_diff.c */
+		return list_diff(argc - 1, argv + 1);
 	fprintf(stderr, "veto list: unknown command `%s'\n\n", argv[1]);
 	return list_usage(stderr, 2);
 }

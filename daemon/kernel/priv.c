@@ -1,6 +1,7 @@
 /* priv.c - core dumps off, privilege drop keeping CAP_NET_ADMIN; see priv.h. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kernel/priv.h"
@@ -191,4 +193,37 @@ priv_describe(char *buf, size_t size)
 	    (unsigned)getgid(), text != NULL ? text : "?");
 	cap_free(text);
 	cap_free(caps);
+}
+
+/* The last component is never followed (O_NOFOLLOW); ownership and mode
+ * change on the open descriptor, so nothing can be swapped in between. */
+int
+priv_own_dir(const char *path, mode_t mode, uid_t uid, gid_t gid,
+    struct verr *e)
+{
+	struct stat st;
+	int fd, rc = -1;
+
+	if (mkdir(path, mode) == -1 && errno != EEXIST) {
+		verr_set(e, "%s: mkdir: %s", path, strerror(errno));
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		verr_set(e, "%s: %s", path, errno == ELOOP || errno == ENOTDIR ?
+		    "not a directory (a symbolic link is refused)" :
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1)
+		verr_set(e, "%s: fstat: %s", path, strerror(errno));
+	else if (uid != (uid_t)-1 && (st.st_uid != uid || st.st_gid != gid) &&
+	    fchown(fd, uid, gid) == -1)
+		verr_set(e, "%s: chown: %s", path, strerror(errno));
+	else if ((st.st_mode & 07777) != mode && fchmod(fd, mode) == -1)
+		verr_set(e, "%s: chmod: %s", path, strerror(errno));
+	else
+		rc = 0;
+	close(fd);
+	return rc;
 }

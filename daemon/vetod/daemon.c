@@ -131,7 +131,9 @@ daemon_start(struct daemon *d, struct verr *e)
 	d->started = time(NULL);
 	pthread_mutex_init(&d->mtx, NULL);
 	pthread_mutex_init(&d->jobs_mtx, NULL);
-	if (open_feeds(d, e) == -1)
+	/* root touches the state directory itself, nothing below (priv.h) */
+	if (d->conf->nfeeds > 0 && priv_own_dir(d->conf->state_dir, 0700,
+	    d->uid, d->gid, e) == -1)
 		return -1;
 	/* libcurl is initialised while we are single-threaded */
 	if ((d->fetcher = fetcher_new(e)) == NULL)
@@ -148,6 +150,10 @@ daemon_start(struct daemon *d, struct verr *e)
 	if (d->stop == NULL || servers_open(d, e) == -1)
 		return -1;
 	if (priv_drop(d->conf->user, e) == -1)
+		return -1;
+	/* the feeds' state is created by `user`; the lists are in force
+	 * before the first packet is read */
+	if (open_feeds(d, e) == -1)
 		return -1;
 	for (unsigned i = 0; i < d->nworkers; i++)
 		if (worker_start(d->workers[i], e) == -1)

@@ -1,7 +1,6 @@
 /* feeds.c - the feeds at run time; see feeds.h. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 
 #include "vetod/feeds.h"
 #include "core/log.h"
+#include "kernel/priv.h"
 #include "engine/stats.h"
 #include "serve/rpz.h"
 
@@ -41,37 +41,6 @@ struct feeds {
 	gid_t gid;
 };
 
-/* --- ownership of the state directory ---------------------------------- */
-
-static uid_t chown_uid;
-static gid_t chown_gid;
-
-static int
-chown_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	if (lchown(path, chown_uid, chown_gid) == -1)
-		log_warn("%s: chown", path);
-	return 0;
-}
-
-/* The daemon's user must own what root created before the drop. */
-static void
-chown_state(const char *dir, uid_t uid, gid_t gid)
-{
-	static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
-
-	if (uid == (uid_t)-1 || geteuid() != 0)
-		return;
-	pthread_mutex_lock(&mtx);
-	chown_uid = uid;
-	chown_gid = gid;
-	nftw(dir, chown_one, 16, FTW_PHYS);
-	pthread_mutex_unlock(&mtx);
-}
-
 /* --- opening ------------------------------------------------------------ */
 
 struct feeds *
@@ -90,7 +59,10 @@ feeds_new(struct conf *c, uid_t uid, gid_t gid, struct verr *e)
 	fs->guard = guard_new(c->never_block_file, e);
 	if (fs->guard == NULL)
 		goto fail;
-	if (fs->n > 0 && dir_ensure(c->state_dir, 0700, uid, gid, e) == -1)
+	/* made by root before the drop (priv_own_dir), found here by
+	 * `user`: everything below is created by `user`, and nothing walks
+	 * the tree as root (kernel/priv.h) */
+	if (fs->n > 0 && priv_own_dir(c->state_dir, 0700, uid, gid, e) == -1)
 		goto fail;
 	for (unsigned i = 0; i < fs->n; i++) {
 		struct trust_params tp;
@@ -101,8 +73,6 @@ feeds_new(struct conf *c, uid_t uid, gid_t gid, struct verr *e)
 			goto fail;
 		}
 	}
-	if (fs->n > 0)
-		chown_state(c->state_dir, uid, gid);
 	return fs;
 fail:
 	feeds_free(fs);
@@ -350,7 +320,6 @@ feeds_offer(struct feeds *fs, unsigned idx, const uint8_t *buf, size_t len,
 	pthread_mutex_lock(&fs->mtx);
 	v = offer_locked(fs, idx, buf, len, sig, siglen, now, flags, msg, msglen);
 	pthread_mutex_unlock(&fs->mtx);
-	chown_state(fs->conf->state_dir, fs->uid, fs->gid);
 	return v;
 }
 
@@ -410,7 +379,6 @@ feeds_confirm(struct feeds *fs, int idx, const char *serial, time_t now,
 		}
 	}
 	pthread_mutex_unlock(&fs->mtx);
-	chown_state(fs->conf->state_dir, fs->uid, fs->gid);
 	return v;
 }
 
@@ -501,7 +469,6 @@ feeds_load(struct feeds *fs, time_t now)
 			    feed_health_name(f->health));
 	}
 	pthread_mutex_unlock(&fs->mtx);
-	chown_state(fs->conf->state_dir, fs->uid, fs->gid);
 	return n;
 }
 

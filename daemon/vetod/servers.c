@@ -262,9 +262,7 @@ report_conf_of(const struct daemon *d)
 int
 servers_open(struct daemon *d, struct verr *e)
 {
-	struct report_conf rc = report_conf_of(d);
 	gid_t gid = d->gid == (gid_t)-1 ? 0 : d->gid;
-	struct verr re;
 
 	d->ctl_fd = d->metrics_fd = -1;
 	if (pipe2(d->wake, O_CLOEXEC | O_NONBLOCK) == -1) {
@@ -281,11 +279,6 @@ servers_open(struct daemon *d, struct verr *e)
 		if (d->metrics_fd == -1)
 			return -1;
 	}
-	/* a report directory that cannot be made costs the reports, not the
-	 * filter: report_tick() says so again when a report is due */
-	if (rc.dir != NULL && *rc.dir != '\0' && report_prepare(&rc, &re) == -1)
-		log_warnx("report_dir: %s; periodic reports cannot be written "
-		    "until it exists", re.msg);
 	return 0;
 }
 
@@ -297,6 +290,7 @@ servers_start(struct daemon *d, struct verr *e)
 	struct report_conf rc = report_conf_of(d);
 	gid_t gid = d->gid == (gid_t)-1 ? 0 : d->gid;
 	time_t now = time(NULL);
+	struct verr re;
 
 	if (d->metrics_fd != -1) {
 		d->metrics = metrics_start(d->metrics_fd, &src, e);
@@ -308,6 +302,13 @@ servers_start(struct daemon *d, struct verr *e)
 	d->ctl_fd = -1;
 	if (d->ctl == NULL)
 		return -1;
+	/* made by `user`, after the drop: it is usually inside state_dir,
+	 * which `user` owns (priv.h). A report directory that cannot be made
+	 * costs the reports, not the filter: report_tick() says so again
+	 * when a report is due */
+	if (rc.dir != NULL && *rc.dir != '\0' && report_prepare(&rc, &re) == -1)
+		log_warnx("report_dir: %s; periodic reports cannot be written "
+		    "until it exists", re.msg);
 	d->report = report_new(&rc, &src, now);
 	d->summary = summary_new(&src, d->conf->stats_interval, now);
 	if (d->report == NULL || d->summary == NULL) {

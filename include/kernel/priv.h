@@ -18,6 +18,13 @@
  * binary can give root back), supplementary groups are those of the user.
  * `user = root` skips the drop (tests).
  *
+ * The state directory: before the drop, root touches state_dir itself
+ * and nothing below it (priv_own_dir: created if missing, opened with
+ * O_DIRECTORY|O_NOFOLLOW, then fchown/fchmod on that descriptor); the
+ * feeds, report directory and files below are created by `user` after the
+ * drop. The tree belongs to `user`: root walking it (or following a link
+ * `user` planted there) would hand `user` whatever the link points at.
+ *
  * The process stays non-dumpable after the drop (a setuid resets the flag,
  * priv_drop sets it again): a core would hold client addresses.
  */
@@ -25,6 +32,7 @@
 #define VETO_PRIV_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "core/util.h"
 
@@ -35,6 +43,12 @@ int priv_no_core(struct verr *e);
  * process has more than one thread. After a successful return, regaining
  * root is impossible (checked: setuid(0) must fail). */
 int priv_drop(const char *user, struct verr *e);
+
+/* Make path a directory of mode owned by uid:gid ((uid_t)-1: leave the
+ * owner), never following a symbolic link at path: -1 with e set if path
+ * is one, or not a directory. Parents are not checked (root's). */
+int priv_own_dir(const char *path, mode_t mode, uid_t uid, gid_t gid,
+    struct verr *e);
 
 /* "uid=N gid=N caps=TEXT" for the current thread, for logs and tests. */
 void priv_describe(char *buf, size_t size);

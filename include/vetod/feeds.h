@@ -62,8 +62,10 @@ struct feed_status {
 	char held_serials[8][LIST_SERIAL_MAX + 1];	/* the newest ones */
 };
 
-/* Open the feeds of c (state directories created 0700, chowned to uid/gid
- * unless (uid_t)-1). c must outlive the feeds (take a conf_ref). */
+/* Open the feeds of c. state_dir must be a directory, not a symbolic link
+ * (kernel/priv.h priv_own_dir: made 0700 and given to uid/gid unless
+ * (uid_t)-1); what is below it is created by the caller's own uid (vetod:
+ * `user`, after the drop). c must outlive the feeds (take a conf_ref). */
 struct feeds *feeds_new(struct conf *c, uid_t uid, gid_t gid, struct verr *e);
 void feeds_free(struct feeds *fs);
 

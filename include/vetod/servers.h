@@ -4,8 +4,10 @@
  * into the daemon's life cycle; see servers.c.
  *
  *   servers_open()        before the privilege drop: the control socket,
- *                        the metrics listener, the report directory
- *   servers_start()       after it: the servers' threads, report, summary
+ *                        the metrics listener
+ *   servers_start()       after it: the report directory (made by `user`,
+ *                        kernel/priv.h), the servers' threads, report,
+ *                        summary
  *   servers_tick()        once a second from the main loop
  *   servers_jobs()        when the self-pipe says control jobs wait
  *   servers_reconfigure() after a reload

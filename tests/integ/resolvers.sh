@@ -5,6 +5,8 @@
 #   rpz_start KIND NS ADDR ZONEFILE LOCALZONE   start it, wait until it answers
 #   rpz_reload KIND                             reload the RPZ file as documented
 #   rpz_pid KIND                                the resolver's pid
+#   rpz_status KIND NAME [TYPE]                 "NXDOMAIN", "NOERROR 192.0.2.10"...
+#   rpz_is KIND NAME WANT                       rpz_status is WANT (for wait_for)
 #
 # KIND: unbound, bind, kresd, pdns. Each listens on ADDR:53 in namespace
 # NS, answers only from LOCALZONE (a zone file for `example.`) and applies
@@ -131,7 +133,7 @@ rpz_start() {	# KIND NS ADDR ZONE LOCAL
 		diag "$kind: configuration refused:" "$(cat "$d/check.log" 2>/dev/null)"
 		return 1
 	}
-	wait_for 60 _rpz_answers "$kind" || {
+	wait_for "${RPZ_WAIT:-60}" _rpz_answers "$kind" || {
 		diag "$kind did not answer:" "$(bg_log "rpz-$kind" | tail -20)"
 		return 1
 	}
@@ -169,3 +171,7 @@ rpz_status() {
 	a=$(awk '/^;; ANSWER SECTION/ { s = 1; next } s && NF == 0 { exit } s && ($4 == "A" || $4 == "AAAA") { print $5; exit }' <<<"$out")
 	echo "$st${a:+ $a}"
 }
+
+# rpz_is KIND NAME WANT: does NAME's answer read WANT now? (for wait_for:
+# the query runs on every try)
+rpz_is() { [ "$(rpz_status "$1" "$2")" = "$3" ]; }

@@ -149,7 +149,7 @@ for k in $kinds; do
 done
 for k in $kinds; do
 	# kresd reloads on its own when the file changes: allow it a moment
-	wait_for 10 test "$(rpz_status "$k" later.example)" = NXDOMAIN
+	wait_for 10 rpz_is "$k" later.example NXDOMAIN
 	is "$k: after the reload a newly listed domain gets NXDOMAIN" "$(rpz_status "$k" later.example)" NXDOMAIN
 	is "$k: after the reload the removed host resolves" "$(rpz_status "$k" host.example)" "NOERROR 192.0.2.13"
 	is "$k: after the reload the kept domain is still blocked" "$(rpz_status "$k" www.blocked.example)" NXDOMAIN

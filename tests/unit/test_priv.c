@@ -9,7 +9,9 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -148,6 +150,57 @@ test_drop(void **state)
 
 static int pipefd[2];
 
+/* priv_own_dir: the state directory as root, never through a symbolic
+ * link the unprivileged user planted (issue 14). */
+static void
+test_own_dir(void **state)
+{
+	char base[] = "/tmp/veto-owndir-XXXXXX", dir[64], link[64], victim[64];
+	struct stat st;
+	struct verr e;
+
+	(void)state;
+	assert_non_null(mkdtemp(base));
+	snprintf(dir, sizeof(dir), "%s/state", base);
+	snprintf(link, sizeof(link), "%s/link", base);
+	snprintf(victim, sizeof(victim), "%s/victim", base);
+	/* created with the mode; then an existing one is put right */
+	assert_int_equal(priv_own_dir(dir, 0700, (uid_t)-1, (gid_t)-1, &e), 0);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(priv_own_dir(dir, 0700, (uid_t)-1, (gid_t)-1, &e), 0);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	/* the attack: state_dir is a link to somewhere else */
+	assert_int_equal(mkdir(victim, 0755), 0);
+	assert_int_equal(symlink(victim, link), 0);
+	assert_int_equal(priv_own_dir(link, 0700, (uid_t)-1, (gid_t)-1, &e), -1);
+	assert_non_null(strstr(e.msg, "symbolic link"));
+	assert_int_equal(stat(victim, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	if (geteuid() == 0 && getpwnam("nobody") != NULL) {
+		struct passwd *pw = getpwnam("nobody");
+		uid_t u = pw->pw_uid;
+		gid_t g = pw->pw_gid;
+
+		assert_int_equal(priv_own_dir(link, 0700, u, g, &e), -1);
+		assert_int_equal(stat(victim, &st), 0);
+		assert_int_equal(st.st_uid, 0);		/* not given away */
+		assert_int_equal(priv_own_dir(dir, 0700, u, g, &e), 0);
+		assert_int_equal(stat(dir, &st), 0);
+		assert_true(st.st_uid == u && st.st_gid == g);
+	}
+	/* a file is not a directory */
+	assert_int_equal(rmdir(victim), 0);
+	assert_int_equal(close(open(victim, O_CREAT | O_WRONLY, 0600)), 0);
+	assert_int_equal(priv_own_dir(victim, 0700, (uid_t)-1, (gid_t)-1, &e), -1);
+	unlink(link);
+	unlink(victim);
+	rmdir(dir);
+	rmdir(base);
+}
+
 static void *
 idle_thread(void *arg)
 {
@@ -193,6 +246,7 @@ main(void)
 		cmocka_unit_test(test_unknown_user),
 		cmocka_unit_test(test_drop),
 		cmocka_unit_test(test_refuses_threads),
+		cmocka_unit_test(test_own_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

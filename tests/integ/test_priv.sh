@@ -1,0 +1,89 @@
+#!/bin/bash
+# test_priv.sh - vetod's privileges (issue 14): the state directory as root,
+# and what the running process holds.
+#
+# The state directory belongs to `user` (here nobody), who can plant
+# symbolic links in it. Root touches state_dir itself only (O_NOFOLLOW,
+# fchown/fchmod on the descriptor); the feeds and report directories below
+# are made after the drop, by nobody. The attacks: state_dir/reports and
+# state_dir/feeds are links to root's directories (before the fix root
+# chowned the first to nobody and chmodded and filled the second); state_dir
+# itself is a link. The twin: a fresh state_dir, made by vetod, everything
+# in it nobody's.
+#
+# Then, while DNS traffic flows through the queue: vetod's uid, CapEff,
+# NoNewPrivs, Seccomp and its open sockets, read from /proc.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/vetod.sh"
+require_root
+require_cmd unbound dig
+getent passwd nobody >/dev/null || { skip "no user nobody"; done_testing; }
+
+topo_up || { not_ok "topology"; done_testing; }
+demo_zone "$TMP/zone.conf"
+start_unbound "$TMP/zone.conf" || { not_ok "unbound"; done_testing; }
+
+conf_for() {	# conf_for FILE STATE_DIR: vetod as nobody
+	vetod_conf "$1.in"
+	sed -e 's/^user = root$/user = nobody/' -e "s#^state_dir = .*#state_dir = $2#" \
+		-e "s#^report_dir = .*#report_dir = $2/reports#" "$1.in" >"$1"
+}
+
+# --- 1. symbolic links planted by the user in its state directory --------
+start_with() {	# start_with CONF: vetod until it started or gave up
+	bg_start vetod "$NS_F" "$VETOD" -d -c "$1"
+	wait_for 10 sh -c "grep -q 'vetod .* started' '$TMP/vetod.log' || ! kill -0 $(bg_pid vetod)"
+	diag "vetod: $(grep -E 'started|report_dir|fatal|FATAL|refus|not permitted' "$TMP/vetod.log" | head -n 3 | tr '\n' ' ')"
+	bg_stop vetod
+}
+mkdir -p "$TMP/victim" "$TMP/victim2"
+echo secret >"$TMP/victim/file"
+chmod 0755 "$TMP/victim" "$TMP/victim2"
+install -d -o nobody -g nogroup -m 0700 "$TMP/st1" "$TMP/st1b"
+ln -s "$TMP/victim" "$TMP/st1/reports"
+ln -s "$TMP/victim2" "$TMP/st1b/feeds"
+chown -h nobody:nogroup "$TMP/st1/reports" "$TMP/st1b/feeds"
+conf_for "$TMP/v1.conf" "$TMP/st1"
+conf_for "$TMP/v1b.conf" "$TMP/st1b"
+apply_rules "$TMP/v1.conf"
+start_with "$TMP/v1.conf"
+is "planted reports -> root's directory: not given to nobody" "$(stat -c '%U:%G %a' "$TMP/victim")" "root:root 755"
+is "... its file untouched" "$(stat -c '%U %a' "$TMP/victim/file") $(cat "$TMP/victim/file")" "root 644 secret"
+start_with "$TMP/v1b.conf"
+is "planted feeds -> root's directory: mode unchanged" "$(stat -c '%U:%G %a' "$TMP/victim2")" "root:root 755"
+is "... nothing created in it" "$(find "$TMP/victim2" -mindepth 1 | wc -l)" 0
+
+# --- 2. state_dir itself a link --------------------------------------------
+install -d -m 0755 "$TMP/victim3"
+ln -s "$TMP/victim3" "$TMP/st2"
+conf_for "$TMP/v2.conf" "$TMP/st2"
+bg_start vetod "$NS_F" "$VETOD" -d -c "$TMP/v2.conf"
+wait_for 10 sh -c "! kill -0 $(bg_pid vetod)"
+check "state_dir a symbolic link: vetod refuses to start, says why" \
+	grep -q "st2: not a directory (a symbolic link is refused)" "$TMP/vetod.log"
+bg_stop vetod
+is "... the link's target is not touched" "$(stat -c '%U:%G %a' "$TMP/victim3")" "root:root 755"
+
+# --- 3. the twin: a fresh state directory ---------------------------------
+conf_for "$TMP/v3.conf" "$TMP/st3"
+vetod_start "$TMP/v3.conf" || { not_ok "vetod starts as nobody"; done_testing; }
+is "fresh state_dir: made by root, given to nobody, 0700" "$(stat -c '%U %a' "$TMP/st3")" "nobody 700"
+owners=$(find "$TMP/st3" -printf '%u\n' | sort -u | tr '\n' ' ')
+is "everything below it is nobody's (made after the drop)" "$owners" "nobody "
+check "the report directory was made (by nobody)" test -d "$TMP/st3/reports"
+check "the feeds' state was made" test -d "$TMP/st3/feeds"
+
+# --- 4. the running process, while traffic flows --------------------------
+pid=$(pgrep -f -n -- "$VETOD -d -c $TMP/v3.conf")
+(for i in $(seq 200); do on_client dig +short +time=1 +tries=1 @"$S4" bad.example A >/dev/null; done) &
+traffic=$!
+sleep 0.5
+st=/proc/$pid/status
+is "vetod's uid is nobody's" "$(awk '/^Uid:/ { print $2, $3, $4 }' "$st")" "$(id -u nobody) $(id -u nobody) $(id -u nobody)"
+is "CapEff: CAP_NET_ADMIN only (0x1000)" "$(awk '/^CapEff:/ { print $2 }' "$st")" 0000000000001000
+is "CapBnd: CAP_NET_ADMIN only" "$(awk '/^CapBnd:/ { print $2 }' "$st")" 0000000000001000
+is "NoNewPrivs: 1" "$(awk '/^NoNewPrivs:/ { print $2 }' "$st")" 1
+is "answers blocked while it runs" "$(on_client dig +short @"$S4" bad.example A)" "$STOP4"
+wait $traffic
+vetod_stop
+done_testing
