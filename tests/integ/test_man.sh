@@ -52,11 +52,19 @@ for c in $cmds; do
 	grep -q "^\.It Cm $c\( \|$\)" "$MAN/veto.8" || undoc="$undoc $c"
 done
 is "veto(8) has an entry for every command" "$undoc" ""
+subs=$("$VETO" list --help | sed -n 's/^ *\(usage:\)\{0,1\} *veto list \([a-z]*\).*/\2/p')
+cmp_num "veto list --help lists its commands" "$(echo "$subs" | grep -c .)" -ge 3
+undoc=""
+for c in $subs; do
+	grep -q "^\.It Cm list $c\( \|$\)" "$MAN/veto.8" || undoc="$undoc list-$c"
+done
+is "veto(8) has an entry for every veto list command" "$undoc" ""
 
 # Every --help points at the manual.
 is "veto --help names veto(8)" "$("$VETO" --help | grep -c 'veto(8)')" 1
 nohint=""
-for c in $cmds "list verify" "list show" "list confirm"; do
+for c in $cmds $(echo "$subs" | sed 's/^/list:/'); do
+	c=${c/:/ }
 	# shellcheck disable=SC2086
 	out=$("$VETO" $c --help 2>&1) || { nohint="$nohint $c(exit)"; continue; }
 	echo "$out" | tail -n 1 | grep -q 'veto(8)' || nohint="$nohint $c"
