@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "core/strset.h"
 #include "engine/dns.h"
 #include "trust/guard.h"
 #include "policy/norm.h"
@@ -57,65 +58,25 @@ audit_result_of(const struct audit_probe *p)
 
 /* --- the plan ------------------------------------------------------------ */
 
-/* A set of strings, for probes that several entries share (a parent). */
-struct strset {
-	char **v;
-	size_t cap, n;
-};
-
-static uint64_t
-str_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
-	return h;
-}
-
-/* True if s was added (not there before). */
-static bool
-strset_add(struct strset *ss, const char *s)
-{
-	size_t i;
-
-	if ((ss->n + 1) * 2 > ss->cap) {
-		struct strset big = {xcalloc(ss->cap ? ss->cap * 2 : 1024,
-		    sizeof(char *)), ss->cap ? ss->cap * 2 : 1024, 0};
-		for (size_t k = 0; k < ss->cap; k++)
-			if (ss->v[k] != NULL) {
-				i = str_hash(ss->v[k]) & (big.cap - 1);
-				while (big.v[i] != NULL)
-					i = (i + 1) & (big.cap - 1);
-				big.v[i] = ss->v[k];
-				big.n++;
-			}
-		free(ss->v);
-		*ss = big;
-	}
-	i = str_hash(s) & (ss->cap - 1);
-	for (; ss->v[i] != NULL; i = (i + 1) & (ss->cap - 1))
-		if (strcmp(ss->v[i], s) == 0)
-			return false;
-	ss->v[i] = xstrdup(s);
-	ss->n++;
-	return true;
-}
-
-static void
-strset_free(struct strset *ss)
-{
-	for (size_t i = 0; i < ss->cap; i++)
-		free(ss->v[i]);
-	free(ss->v);
-}
-
+/* The probes already planned (several entries may share a parent). */
 struct planner {
 	struct audit *a;
 	const struct matcher *m;
 	const struct guard *g;
 	struct strset seen;
+	struct arena *mem;	/* the keys of seen */
 };
+
+/* True if s was added (not planned before). */
+static bool
+seen_add(struct planner *pl, const char *s)
+{
+	bool added;
+
+	if (!strset_add(&pl->seen, pl->mem, s, strlen(s), NULL, &added))
+		abort();	/* out of memory, as xmalloc */
+	return added;
+}
 
 static struct audit_probe *
 add(struct planner *pl, enum audit_proto proto, enum audit_kind kind,
@@ -166,7 +127,7 @@ add_pass_name(struct planner *pl, const char *name, enum audit_kind kind,
 	if (name[0] == '\0' || strlen(name) > NORM_NAME_MAX || listed(pl, name))
 		return;
 	snprintf(key, sizeof(key), "n %s", name);
-	if (!strset_add(&pl->seen, key))
+	if (!seen_add(pl, key))
 		return;
 	for (size_t i = 0; i < ARRAY_LEN(protos); i++) {
 		struct audit_probe *p = add(pl, protos[i], kind, false, name,
@@ -258,7 +219,7 @@ add_url_entry(struct planner *pl, int feed, const struct list_entry *e)
 		static const enum audit_proto below[] = {AP_DNS_UDP, AP_TLS,
 		    AP_QUIC};
 		snprintf(buf, sizeof(buf), "h %s", host);
-		for (size_t i = 0; strset_add(&pl->seen, buf) &&
+		for (size_t i = 0; seen_add(pl, buf) &&
 		    i < ARRAY_LEN(below); i++) {
 			q = add(pl, below[i], AK_URL_HOST, false, host, NULL);
 			q->feed = p->feed;
@@ -272,7 +233,7 @@ add_url_entry(struct planner *pl, int feed, const struct list_entry *e)
 	if (norm_url(buf, strlen(buf), &u) == 0 && !match_url(pl->m, &u, &r)) {
 		char key[LIST_URL_MAX + 16];
 		snprintf(key, sizeof(key), "u %s", buf);
-		if (strset_add(&pl->seen, key)) {
+		if (seen_add(pl, key)) {
 			q = add(pl, AP_HTTP, AK_URL_PARENT, false, host, pp);
 			q->feed = p->feed;
 			q->entry_id = p->entry_id;
@@ -385,7 +346,7 @@ audit_plan(const struct listset *ls, const struct matcher *m,
     const struct audit_opts *o, struct verr *e)
 {
 	struct audit *a = xcalloc(1, sizeof(*a));
-	struct planner pl = {a, m, NULL, {NULL, 0, 0}};
+	struct planner pl = {a, m, NULL, {NULL, 0, 0}, arena_new(64 * 1024)};
 	char control[NORM_NAME_MAX + 1];
 	int n;
 
@@ -411,10 +372,12 @@ audit_plan(const struct listset *ls, const struct matcher *m,
 		goto fail;
 	guard_free((struct guard *)pl.g);
 	strset_free(&pl.seen);
+	arena_free(pl.mem);
 	return a;
 fail:
 	guard_free((struct guard *)pl.g);
 	strset_free(&pl.seen);
+	arena_free(pl.mem);
 	audit_free(a);
 	return NULL;
 }

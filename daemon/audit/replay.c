@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/pkt.h"
+#include "core/hash.h"
 #include "audit/replay.h"
 #include "engine/stats.h"
 
@@ -203,14 +204,7 @@ replay_link_offset(int dlt, const uint8_t *f, size_t len)
 static uint64_t
 ct_hash(const struct ct_key *k)
 {
-	const uint8_t *p = (const uint8_t *)k;
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < sizeof(*k); i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h ^ (h >> 29);
+	return hash_fold(hash_bytes(HASH_INIT, k, sizeof(*k)));
 }
 
 /* Build the canonical key; *side gets the sender's side. */

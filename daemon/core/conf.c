@@ -43,6 +43,7 @@ static const char *const expired[] = {"enforce", "disable", NULL};
 static const char *const dns_actions[] = {"stoppage", "nxdomain", "refused", NULL};
 static const char *const http_actions[] = {"redirect", "451", NULL};
 static const char *const no_sni[] = {"allow", "block", NULL};
+static const char *const policies[] = {"block", "allow", NULL};
 static const char *const drop_pass[] = {"drop", "pass", NULL};
 static const char *const rpz_actions[] = {"nxdomain", "nodata", "stoppage", NULL};
 
@@ -101,6 +102,9 @@ static const struct ckey keys[] = {
 	{"tls_no_sni", T_ENUM, S_GLOBAL, G(tls_no_sni), 0, 0, "allow", 0, 0, no_sni},
 	{"dns_malformed", T_ENUM, S_GLOBAL, G(dns_malformed), 0, 0, "drop", 0, 0, drop_pass},
 	{"reasm_flow_bytes", T_SIZE, S_GLOBAL, G(reasm_flow_bytes), 0, 0, "16384", 0, 1u << 20, NULL},
+	{"tcp_overcap", T_ENUM, S_GLOBAL, G(tcp_overcap), 0, 0, "block", 0, 0, policies},
+	{"undecided_last_packet", T_ENUM, S_GLOBAL, G(undecided_last_packet), 0, 0, "block", 0, 0, policies},
+	{"undecided_hold", T_U64, S_GLOBAL, G(undecided_hold), 0, 0, "60", 10, 3600, NULL},
 	{"reasm_memory", T_SIZE, S_GLOBAL, G(reasm_memory), 0, 0, "64MiB", 0, 1ULL << 34, NULL},
 	{"rpz_file", T_STR, S_GLOBAL, G(rpz_file), 0, 0, NULL, 0, 0, NULL},
 	{"rpz_action", T_ENUM, S_GLOBAL, G(rpz_action), 0, 0, "nxdomain", 0, 0, rpz_actions},
@@ -653,10 +657,8 @@ parse_addr_port(const char *s, bool need_port)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 
-	/* the parser that binds (core/net.c): what -n accepts, vetod binds;
-	 * 1 stands for "no port" */
-	return net_addr_parse(s, need_port ? 0 : 1, need_port ? NET_LISTEN : 0,
-	    &ss, &sl);
+	/* the parser that binds (core/net.c): what -n accepts, vetod binds */
+	return net_addr_parse(s, 0, need_port ? NET_LISTEN : 0, &ss, &sl);
 }
 
 /* rpz_origin: a plain DNS name (rpz.c canonicalises it); stoppage answers

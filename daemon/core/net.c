@@ -53,7 +53,7 @@ net_addr_parse(const char *s, uint16_t defport, unsigned flags,
 	memset(ss, 0, sizeof(*ss));
 	if (s == NULL || !split_host_port(s, host, sizeof(host), &port, &br))
 		return false;
-	if (port == NULL ? (flags & NET_PORT_REQUIRED) || defport == 0 :
+	if (port == NULL ? (flags & NET_PORT_REQUIRED) != 0 :
 	    !parse_u64(port, flags & NET_PORT_ZERO ? 0 : 1, 65535, &p))
 		return false;
 	if (!br && inet_pton(AF_INET, host, &a4->sin_addr) == 1) {

@@ -34,6 +34,13 @@
 #define MAX_CAP (16u << 20)
 #define LAZY_EXPIRE 4			/* flows expired per lookup at most */
 
+/* TCP state bits (struct flow.tcp). */
+#define TCP_S_TS	0x01		/* the SYN carried timestamps */
+#define TCP_S_SIG	0x02		/* the SYN carried MD5 / AO */
+#define TCP_S_TSSET	0x04		/* tsval holds an accepted timestamp */
+#define TCP_S_FIN	0x08		/* the client sent FIN */
+#define TCP_S_DATA	0x10		/* data was accepted */
+
 _Static_assert(FLOW_MIN_BLOCK == 1 << UNIT_SHIFT, "unit size");
 _Static_assert(FLOW_USER_SIZE % 8 == 0, "user area in words");
 _Static_assert(sizeof(struct flow_key) == 40, "key without padding holes");
@@ -62,6 +69,10 @@ struct flow {
 	uint8_t *buf;			/* the block, NULL if none */
 	uint32_t block;			/* first unit of the block, or NONE */
 	uint32_t isn;			/* TCP: initial sequence number */
+	uint32_t tsval;			/* TCP: newest timestamp accepted */
+	uint32_t npkts;			/* TCP: packets fed */
+	uint8_t ttl;			/* TCP: TTL / hop limit floor (SYN) */
+	uint8_t tcp;			/* TCP_S_* */
 	uint16_t flags;			/* FLOW_F_* */
 	uint8_t order;			/* block size FLOW_MIN_BLOCK << order */
 	uint8_t nranges;
@@ -88,7 +99,7 @@ struct flow_table {
 	uint32_t mask;
 	struct list lru, mlru;
 	uint64_t key[2];		/* SipHash key */
-	uint64_t idle_ms;
+	uint64_t idle_ms, hold_ms;
 	size_t cap;			/* per-flow byte cap */
 	uint8_t *scratch;		/* cap bytes: the alternative prefix */
 	struct pool pool;
@@ -391,6 +402,7 @@ flow_table_new(size_t max_flows, size_t flow_bytes_cap, size_t memory_cap)
 	t->mask = (uint32_t)(nb - 1);
 	t->cap = flow_bytes_cap;
 	t->idle_ms = FLOW_IDLE_MS;
+	t->hold_ms = FLOW_HOLD_MS;
 	t->flows = calloc(max_flows, sizeof(*t->flows));
 	t->buckets = malloc(nb * sizeof(*t->buckets));
 	t->scratch = malloc(flow_bytes_cap);
@@ -429,6 +441,12 @@ void
 flow_table_set_idle(struct flow_table *t, uint64_t idle_ms)
 {
 	t->idle_ms = idle_ms;
+}
+
+void
+flow_table_set_hold(struct flow_table *t, uint64_t hold_ms)
+{
+	t->hold_ms = hold_ms;
 }
 
 const struct flow_stats *
@@ -491,21 +509,39 @@ flow_release(struct flow_table *t, struct flow *f)
 }
 
 static inline bool
-flow_idle(const struct flow_table *t, const struct flow *f, uint64_t now)
+idle_for(const struct flow *f, uint64_t now, uint64_t ms)
 {
-	return now > f->last_ms && now - f->last_ms > t->idle_ms;
+	return now > f->last_ms && now - f->last_ms > ms;
 }
 
+static inline bool
+flow_idle(const struct flow_table *t, const struct flow *f, uint64_t now)
+{
+	return idle_for(f, now, (f->flags & FLOW_F_HOLD) ?
+	    MAX(t->hold_ms, t->idle_ms) : t->idle_ms);
+}
+
+/* Expire idle flows from the LRU tail. A held flow past the idle timeout
+ * but within its hold goes to the head (its last use unchanged), so the
+ * flows behind it still expire; at most as many moves as flows. */
 static size_t
 expire_some(struct flow_table *t, uint64_t now, size_t max)
 {
-	size_t n = 0;
+	size_t n = 0, moved = 0;
+	uint32_t i;
 	struct flow *f;
 
-	while (n < max && t->lru.tail != NONE) {
-		f = &t->flows[t->lru.tail];
-		if (!flow_idle(t, f, now))
-			break;
+	while (n < max && (i = t->lru.tail) != NONE) {
+		f = &t->flows[i];
+		if (!flow_idle(t, f, now)) {
+			if (!(f->flags & FLOW_F_HOLD) || moved >= t->st.flows ||
+			    !idle_for(f, now, t->idle_ms) || t->lru.head == i)
+				break;
+			list_unlink(t, &t->lru, i, 0);
+			list_push(t, &t->lru, i, 0);
+			moved++;
+			continue;
+		}
 		flow_free_slot(t, f);
 		t->st.expired++;
 		n++;
@@ -788,61 +824,226 @@ flow_add(struct flow_table *t, struct flow *f, uint64_t off,
 	flow_add_tcp(t, f, off, data, len, r, 0);
 }
 
-/* Restart f for a new connection on the same 5-tuple. */
+/* Restart f's stream for a new connection on the same 5-tuple. */
 static void
-flow_restart(struct flow_table *t, struct flow *f)
+stream_restart(struct flow_table *t, struct flow *f)
 {
 	flow_drop_block(t, f);
 	f->nranges = 0;
 	f->base = 0;
-	f->flags = 0;
+	f->flags &= FLOW_F_HOLD;
+	f->tcp = 0;
+	f->tsval = 0;
 	memset(f->user, 0, sizeof(f->user));
+}
+
+void
+flow_restart(struct flow_table *t, struct flow *f)
+{
+	stream_restart(t, f);
+	f->flags = 0;
+	f->npkts = 0;
+	f->isn = 0;
+	f->ttl = 0;
+}
+
+uint32_t
+flow_packets(const struct flow *f)
+{
+	return f->npkts;
+}
+
+uint32_t
+flow_isn(const struct flow *f)
+{
+	return f->isn;
+}
+
+void
+flow_set_hold(struct flow *f, bool hold)
+{
+	if (hold)
+		f->flags |= FLOW_F_HOLD;
+	else
+		f->flags &= (uint16_t)~FLOW_F_HOLD;
+}
+
+/* The options a SYN negotiates, and its TTL as the floor. */
+static void
+tcp_syn_state(struct flow *f, const struct pkt *p)
+{
+	f->tcp = 0;
+	if (p->tcp_opts & PKT_OPT_TS)
+		f->tcp |= TCP_S_TS;
+	if (p->tcp_opts & PKT_OPT_SIG)
+		f->tcp |= TCP_S_SIG;
+	f->ttl = p->ttl;
+}
+
+/* A SYN (rule 2 of the invariant). */
+static void
+tcp_syn(struct flow_table *t, struct flow *f, const struct pkt *p,
+    struct flow_add_result *r)
+{
+	if (p->payload_len > 0) {
+		r->drop = FLOW_DROP_SYN_DATA;
+		return;
+	}
+	if (f->flags & FLOW_F_ISN) {
+		if (p->seq == f->isn) {		/* retransmitted */
+			f->ttl = MAX(f->ttl, p->ttl);
+			return;
+		}
+		if ((f->tcp & TCP_S_DATA) && !(f->tcp & TCP_S_FIN)) {
+			r->drop = FLOW_DROP_SYN_ISN;
+			return;
+		}
+		stream_restart(t, f);
+		r->flags |= FLOW_ADD_RESET;
+	}
+	f->isn = p->seq;
+	f->flags |= FLOW_F_ISN;
+	tcp_syn_state(f, p);
+	r->flags |= FLOW_ADD_SYN;
+}
+
+/* The stream offset of sequence number seq, unwrapped around the base
+ * (negative: before the stream start). */
+static int64_t
+tcp_offset(const struct flow *f, uint32_t seq)
+{
+	uint32_t rel = seq - f->isn - 1;
+
+	return (int64_t)f->base + (int32_t)(rel - (uint32_t)f->base);
+}
+
+/* The next expected stream offset: the end of the prefix (a TCP stream has
+ * no holes), one more after a FIN. */
+static uint64_t
+tcp_next(const struct flow *f)
+{
+	return f->base + flow_prefix(f);
+}
+
+/* Segments the server would discard (rule 3), then RSTs (rule 2). */
+static enum flow_drop
+tcp_check(const struct flow *f, const struct pkt *p)
+{
+	if (p->ttl < f->ttl)
+		return FLOW_DROP_TTL;
+	if ((p->tcp_opts & PKT_OPT_SIG) && !(f->tcp & TCP_S_SIG))
+		return FLOW_DROP_SIG;
+	if ((f->tcp & (TCP_S_TS | TCP_S_TSSET)) == (TCP_S_TS | TCP_S_TSSET) &&
+	    (p->tcp_opts & PKT_OPT_TS) && (int32_t)(p->tsval - f->tsval) < 0 &&
+	    !(p->tcp_flags & PKT_TCP_RST))
+		return FLOW_DROP_PAWS;
+	if (!(p->tcp_flags & (PKT_TCP_ACK | PKT_TCP_RST)))
+		return FLOW_DROP_NOACK;
+	if ((p->tcp_flags & PKT_TCP_URG) && p->payload_len > 0)
+		return FLOW_DROP_URG;
+	return FLOW_DROP_NONE;
+}
+
+/* A RST releases the flow only at the next sequence number (after a FIN:
+ * the FIN's own number counts). */
+static void
+tcp_rst(const struct flow *f, const struct pkt *p, struct flow_add_result *r)
+{
+	int64_t off = tcp_offset(f, p->seq);
+	uint64_t next = tcp_next(f);
+
+	if (off >= 0 && ((uint64_t)off == next ||
+	    ((f->tcp & TCP_S_FIN) && (uint64_t)off == next + 1)))
+		r->flags |= FLOW_ADD_RELEASE;
+	else
+		r->drop = FLOW_DROP_RST;
+}
+
+/* Do the len bytes d at stream offset off (< next) equal what was stored?
+ * Bytes before the base were consumed: they cannot be compared, and the
+ * server holds the first copy of them. */
+static bool
+tcp_same(const struct flow *f, uint64_t off, const uint8_t *d, uint64_t len)
+{
+	uint64_t next = tcp_next(f), s = MAX(off, f->base);
+	uint64_t e = MIN(off + len, next);
+
+	if (s >= e)
+		return true;
+	return memcmp(f->buf + (s - f->base), d + (s - off), e - s) == 0;
+}
+
+/* Data at stream offset off (rule 1). */
+static void
+tcp_data(struct flow_table *t, struct flow *f, int64_t off,
+    const uint8_t *d, size_t len, struct flow_add_result *r)
+{
+	uint64_t next = tcp_next(f), uoff;
+
+	if (off < 0) {
+		r->drop = FLOW_DROP_WINDOW;
+		return;
+	}
+	uoff = (uint64_t)off;
+	if (uoff > next) {
+		r->drop = FLOW_DROP_AHEAD;
+		return;
+	}
+	if (!tcp_same(f, uoff, d, len)) {
+		f->flags |= FLOW_F_CONFLICT;
+		t->st.conflicts++;
+		r->drop = FLOW_DROP_CONFLICT;
+		return;
+	}
+	if (uoff + len <= next) {
+		r->flags |= FLOW_ADD_OLD;
+		r->prefix_len = flow_prefix(f);
+		return;
+	}
+	f->tcp |= TCP_S_DATA;
+	d += next - uoff;
+	len -= (size_t)(next - uoff);
+	flow_add_tcp(t, f, next, d, len, r, r->flags);
 }
 
 void
 flow_tcp_add(struct flow_table *t, struct flow *f, const struct pkt *p,
     struct flow_add_result *r)
 {
-	uint32_t seq = p->seq, rel;
-	const uint8_t *d = p->payload;
-	size_t len = p->payload_len;
-	int64_t off;
-
 	memset(r, 0, sizeof(*r));
+	f->npkts++;
 	if (p->tcp_flags & PKT_TCP_SYN) {
-		if ((f->flags & FLOW_F_ISN) && f->isn != seq) {
-			flow_restart(t, f);
-			r->flags |= FLOW_ADD_RESET;
-		}
-		if (!(f->flags & FLOW_F_ISN)) {
-			f->isn = seq;
-			f->flags |= FLOW_F_ISN;
-			r->flags |= FLOW_ADD_SYN;
-		}
-		seq++;
-	} else if (!(f->flags & FLOW_F_ISN) && len > 0) {
-		f->isn = seq - 1;
-		f->flags |= FLOW_F_ISN | FLOW_F_MIDSTREAM;
-		r->flags |= FLOW_ADD_MIDSTREAM;
-		t->st.midstream++;
-	}
-	if (len == 0 || !(f->flags & FLOW_F_ISN)) {
+		tcp_syn(t, f, p, r);
 		r->prefix_len = flow_prefix(f);
 		return;
 	}
-	rel = seq - f->isn - 1;
-	off = (int64_t)f->base + (int32_t)(rel - (uint32_t)f->base);
-	if (off < 0) {
-		if ((uint64_t)-off >= len) {
-			r->flags |= FLOW_ADD_OLD;
-			r->prefix_len = flow_prefix(f);
+	if (!(f->flags & FLOW_F_ISN)) {
+		if (p->payload_len == 0 || (p->tcp_flags & PKT_TCP_RST))
 			return;
-		}
-		d += -off;
-		len -= (size_t)-off;
-		off = 0;
+		f->isn = p->seq - 1;
+		f->flags |= FLOW_F_ISN | FLOW_F_MIDSTREAM;
+		tcp_syn_state(f, p);
+		r->flags |= FLOW_ADD_MIDSTREAM;
+		t->st.midstream++;
 	}
-	flow_add_tcp(t, f, (uint64_t)off, d, len, r, r->flags);
+	if ((r->drop = tcp_check(f, p)) != FLOW_DROP_NONE)
+		return;
+	if (p->tcp_flags & PKT_TCP_RST) {
+		tcp_rst(f, p, r);
+		return;
+	}
+	if (p->payload_len > 0)
+		tcp_data(t, f, tcp_offset(f, p->seq), p->payload,
+		    p->payload_len, r);
+	if (r->drop != FLOW_DROP_NONE)
+		return;
+	if (p->tcp_opts & PKT_OPT_TS) {
+		f->tsval = p->tsval;
+		f->tcp |= TCP_S_TSSET;
+	}
+	if (p->tcp_flags & PKT_TCP_FIN)
+		f->tcp |= TCP_S_FIN;
+	r->prefix_len = flow_prefix(f);
 }
 
 const uint8_t *

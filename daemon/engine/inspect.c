@@ -15,6 +15,9 @@
 #include "engine/blockresp.h"
 #include "engine/tls.h"
 
+_Static_assert(SP_TCP_RST - SP_TCP_AHEAD == FLOW_DROP_RST - FLOW_DROP_AHEAD,
+    "stats.h SP_TCP_* follow enum flow_drop");
+
 /* Biggest forged TCP payload: one segment under a 1280-byte IPv6 MTU. */
 #define OUT_PAYLOAD_MAX (1280 - RESPOND_HDR_MAX)
 #define PLAIN_MAX 65536
@@ -51,6 +54,8 @@ struct inspect_ctx {
 	uint16_t http_ports[CONF_MAX_PORTS], tls_ports[CONF_MAX_PORTS],
 	    quic_ports[CONF_MAX_PORTS];
 	unsigned nhttp, ntls, nquic;
+	uint64_t cap_pkts;		/* connbytes_cap: the last queued packet */
+	int overcap, last_packet;	/* enum conf_policy */
 	uint8_t tls_scratch[TLS_SCRATCH_MAX];
 	uint8_t plain[PLAIN_MAX];
 	uint8_t payload[OUT_PAYLOAD_MAX];
@@ -109,6 +114,10 @@ inspect_ctx_new(const struct conf *c, struct stats_thread *st, bool want_names,
 	ctx->nhttp = c->nhttp_ports;
 	ctx->ntls = c->ntls_ports;
 	ctx->nquic = c->nquic_ports;
+	ctx->cap_pkts = c->connbytes_cap;
+	ctx->overcap = c->tcp_overcap;
+	ctx->last_packet = c->undecided_last_packet;
+	flow_table_set_hold(ctx->flows, c->undecided_hold * 1000);
 	return ctx;
 }
 
@@ -395,6 +404,47 @@ allow_flow(struct call *c, struct fstate *fs)
 	STATS_INC(c->ctx->st->pkt[SP_OFFLOADED]);
 }
 
+/* The protocol a TCP flow on the TLS / HTTP ports is held to. */
+static enum veto_proto
+tcp_proto(const struct call *c, const struct fstate *fs)
+{
+	if (fs->kind == FK_TLS)
+		return VPROTO_TLS;
+	if (fs->kind == FK_HTTP)
+		return VPROTO_HTTP;
+	if (fs->kind == FK_DNS)
+		return VPROTO_DNS;
+	return port_in(c->ctx->tls_ports, c->ctx->ntls, c->p->dport) ?
+	    VPROTO_TLS : VPROTO_HTTP;
+}
+
+/* A flow veto cannot decide on what the server holds (a request over the
+ * cap, undecided on the last packet the rules queue, first seen mid-
+ * stream): the policy decides, counted under why. Never a silent allow. */
+static void
+tcp_policy(struct call *c, struct fstate *fs, enum stats_pkt why, int policy)
+{
+	enum veto_proto proto = tcp_proto(c, fs);
+
+	STATS_INC(c->ctx->st->pkt[why]);
+	set_name(c, "", 0, "", 0);
+	if (policy == CONF_POLICY_ALLOW) {
+		decide(c, proto, VACT_UNKNOWN_NAME, NULL);
+		allow_flow(c, fs);
+	} else if (decide(c, proto, VACT_BLOCKED, NULL)) {
+		block_tcp(c, fs, NULL, 0);
+	} else {
+		allow_flow(c, fs);	/* monitor mode */
+	}
+}
+
+static void
+over_cap(struct call *c, struct fstate *fs)
+{
+	tcp_policy(c, fs, SP_OVER_CAP_POLICY, fs->kind == FK_DNS ?
+	    CONF_POLICY_BLOCK : c->ctx->overcap);
+}
+
 /* Does the partial DNS message at buf name a listed host in a question
  * that is already whole? A dry run: no decision is recorded. */
 static bool
@@ -538,11 +588,15 @@ stream_tls(struct call *c, struct fstate *fs, const uint8_t *buf, size_t len)
 	s = tls_parse_stream(buf, len, ctx->tls_scratch, sizeof(ctx->tls_scratch), &h);
 	switch (s) {
 	case TLS_NEED_MORE:
-		if (len < flow_table_cap(ctx->flows))
-			return;
-		break;		/* a ClientHello bigger than the cap */
+		if (len >= flow_table_cap(ctx->flows))
+			over_cap(c, fs);	/* bigger than the cap */
+		return;
 	case TLS_NAME:
 	case TLS_NO_NAME:
+		if ((h.flags & TLS_F_TOO_BIG) && !tls_name_usable(&h)) {
+			over_cap(c, fs);	/* bigger than the scratch */
+			return;
+		}
 		if (tls_decide(c, VPROTO_TLS, s, &h))
 			block_tcp(c, fs, NULL, 0);
 		else
@@ -556,8 +610,12 @@ stream_tls(struct call *c, struct fstate *fs, const uint8_t *buf, size_t len)
 	case TLS_MALFORMED:
 		break;
 	}
+	/* what the server refuses, or reads otherwise: never an allow */
 	decide(c, VPROTO_TLS, VACT_MALFORMED, NULL);
-	allow_flow(c, fs);
+	if (monitor(c))
+		allow_flow(c, fs);
+	else
+		block_tcp(c, fs, NULL, 0);
 }
 
 /* Check one HTTP request (both Host headers when there are two). */
@@ -675,10 +733,8 @@ stream_http(struct call *c, struct flow *f, struct fstate *fs)
 			return;
 		s = http_parse(buf, len, &req, NULL);
 		if (s == HTTP_NEED_MORE) {
-			if (len >= flow_table_cap(c->ctx->flows)) {
-				decide(c, VPROTO_HTTP, VACT_MALFORMED, NULL);
-				allow_flow(c, fs);
-			}
+			if (len >= flow_table_cap(c->ctx->flows))
+				over_cap(c, fs);
 			return;
 		}
 		if (s == HTTP_NOT_HTTP && fs->requests == 0) {
@@ -748,37 +804,62 @@ stream_parse(struct call *c, struct flow *f, struct fstate *fs,
 	}
 }
 
-/* Overlapping segments that disagree (docs/design.md: decide on the blocking
- * version). The packet carrying the second version is dropped, so the
- * receiver can only ever get the version veto inspected. For TLS, whose
- * parse is stateless, the second version is parsed too: if it names a
- * blocked host, the flow is blocked. */
+/* A packet the stream invariant refuses (flow.h): dropped, counted; the
+ * flow stays undecided. */
 static void
-stream_conflict(struct call *c, struct flow *f, struct fstate *fs,
+tcp_drop(struct call *c, const struct flow_add_result *ar)
+{
+	STATS_INC(c->ctx->st->pkt[SP_TCP_AHEAD + (ar->drop - FLOW_DROP_AHEAD)]);
+	if (ar->drop == FLOW_DROP_CONFLICT)
+		STATS_INC(c->ctx->st->pkt[SP_REASM_CONFLICT]);
+	c->r->verdict = IV_DROP;
+}
+
+/* A SYN the kernel queued on a flow decided here: the client opens a new
+ * connection on the 5-tuple (conntrack made a new entry; the rules drop a
+ * SYN on a decided entry). Its own ISN; the same one is a late copy. */
+static bool
+tcp_new_conn(const struct pkt *p, const struct flow *f)
+{
+	return (p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK | PKT_TCP_RST)) ==
+	    PKT_TCP_SYN && p->seq != flow_isn(f);
+}
+
+/* The bytes the segment added (or the cap it hit): parse, decide. */
+static void
+tcp_stream(struct call *c, struct flow *f, struct fstate *fs,
     const struct flow_add_result *ar)
 {
-	struct tls_hello h;
-	struct match_result m;
-	char name[NORM_NAME_MAX + 1];
-	bool unc;
-	size_t len, n;
+	const uint8_t *buf;
+	size_t len;
 
-	STATS_INC(c->ctx->st->pkt[SP_REASM_CONFLICT]);
-	c->r->verdict = IV_DROP;
-	(void)flow_data(f, &len);
-	if (fs->kind != FK_TLS || ar->conflict_off >= flow_base(f) + len)
+	if ((ar->flags & FLOW_ADD_MIDSTREAM) && fs->kind != FK_DNS) {
+		/* its bytes are not the server's view: never an allow */
+		tcp_policy(c, fs, SP_TCP_MIDSTREAM, CONF_POLICY_BLOCK);
 		return;
-	if (tls_parse_stream(ar->alt, ar->alt_len, c->ctx->tls_scratch,
-	    sizeof(c->ctx->tls_scratch), &h) != TLS_NAME)
+	}
+	if (ar->flags & FLOW_ADD_GREW) {
+		buf = flow_data(f, &len);
+		if (buf != NULL && len > 0)
+			stream_parse(c, f, fs, buf, len);
+	} else if (c->p->payload_len == 0) {
+		STATS_INC(c->ctx->st->pkt[SP_NO_PAYLOAD]);
+	}
+	if (!fs->decided && (ar->flags & FLOW_ADD_OVER_CAP))
+		over_cap(c, fs);
+	if (fs->decided)	/* keep the slot (late packets), free the bytes */
+		flow_advance(c->ctx->flows, f, flow_end(f));
+}
+
+/* The last packet the rules queue (connbytes_cap) of a flow still
+ * undecided: the rest would pass unseen. */
+static void
+tcp_last_packet(struct call *c, struct flow *f, struct fstate *fs)
+{
+	if (fs->decided || fs->kind == FK_DNS || fs->requests > 0 ||
+	    flow_packets(f) < c->ctx->cap_pkts)
 		return;
-	n = wire_name(c, (const char *)h.name, h.name_len, name, &unc);
-	if (!match_name(c->pol->matcher, name, n, &m))
-		return;
-	set_name(c, name, n, "", 0);
-	if (decide(c, VPROTO_TLS, VACT_BLOCKED, &m))
-		block_tcp(c, fs, NULL, 0);
-	else
-		allow_flow(c, fs);
+	tcp_policy(c, fs, SP_LAST_PACKET, c->ctx->last_packet);
 }
 
 static void
@@ -789,57 +870,41 @@ inspect_tcp(struct call *c, bool dns)
 	struct flow *f;
 	struct fstate *fs;
 	struct flow_add_result ar;
-	const uint8_t *buf;
-	size_t len;
-	bool created;
+	size_t held;
 
 	flow_key_set(&k, p);
 	f = flow_lookup(c->ctx->flows, &k, c->now,
-	    p->payload_len > 0 || (p->tcp_flags & PKT_TCP_SYN), &created);
+	    p->payload_len > 0 || (p->tcp_flags & PKT_TCP_SYN), NULL);
 	if (f == NULL) {
 		STATS_INC(c->ctx->st->pkt[SP_NO_PAYLOAD]);
 		return;
 	}
 	fs = flow_user(f);
 	if (fs->decided) {
-		STATS_INC(c->ctx->st->pkt[SP_DECIDED_LATE]);
-		c->r->verdict = fs->decided;
-		return;
+		if (!tcp_new_conn(p, f)) {
+			STATS_INC(c->ctx->st->pkt[SP_DECIDED_LATE]);
+			c->r->verdict = fs->decided;
+			return;
+		}
+		flow_restart(c->ctx->flows, f);
 	}
-	if (created && dns)
-		fs->kind = FK_DNS;
 	flow_tcp_add(c->ctx->flows, f, p, &ar);
-	if (ar.flags & FLOW_ADD_RESET) {
+	if (ar.flags & FLOW_ADD_RESET)
 		memset(fs, 0, sizeof(*fs));
-		if (dns)
-			fs->kind = FK_DNS;
-	}
-	if (p->tcp_flags & PKT_TCP_RST) {
+	if (dns && fs->kind == FK_NEW)
+		fs->kind = FK_DNS;
+	if (ar.flags & FLOW_ADD_RELEASE) {
 		flow_release(c->ctx->flows, f);
 		return;
 	}
-	if (ar.flags & FLOW_ADD_OVER_CAP) {
-		STATS_INC(c->ctx->st->pkt[SP_REASM_OVER]);
-		if (fs->kind != FK_DNS) {
-			allow_flow(c, fs);
-			return;
-		}
-	}
-	if (ar.flags & FLOW_ADD_CONFLICT) {
-		stream_conflict(c, f, fs, &ar);
-		return;
-	}
-	if (!(ar.flags & FLOW_ADD_GREW)) {
-		if (p->payload_len == 0)
-			STATS_INC(c->ctx->st->pkt[SP_NO_PAYLOAD]);
-		return;
-	}
-	buf = flow_data(f, &len);
-	if (buf == NULL || len == 0)
-		return;
-	stream_parse(c, f, fs, buf, len);
-	if (fs->decided)	/* keep the slot (late packets), free the bytes */
-		flow_advance(c->ctx->flows, f, flow_end(f));
+	if (ar.drop != FLOW_DROP_NONE)
+		tcp_drop(c, &ar);
+	else
+		tcp_stream(c, f, fs, &ar);
+	if (!dns)
+		tcp_last_packet(c, f, fs);
+	(void)flow_data(f, &held);
+	flow_set_hold(f, !fs->decided && held > 0);
 }
 
 /* --- QUIC ------------------------------------------------------------ */
@@ -945,11 +1010,22 @@ inspect(struct inspect_ctx *ctx, const struct policy *pol, const uint8_t *pkt,
 	r->monitor = false;
 	r->nout = 0;
 	r->name[0] = '\0';
+	r->match.id = NULL;	/* a block by policy names no entry */
 	STATS_INC(ctx->st->pkt[SP_SEEN]);
+	if (m->flags & INSPECT_TRUNCATED) {
+		/* the rest of it would reach the server unseen */
+		STATS_INC(ctx->st->pkt[SP_TRUNCATED]);
+		r->verdict = IV_DROP;
+		return;
+	}
 	ps = pkt_parse(pkt, len, &p);
 	if (ps != PKT_OK) {
+		/* a packet queued on our ports that we cannot read: what
+		 * the server makes of it is unknown, so it does not pass */
 		STATS_INC(ctx->st->pkt[ps == PKT_MALFORMED ? SP_MALFORMED :
 		    SP_UNSUPPORTED]);
+		if (ps == PKT_MALFORMED)
+			r->verdict = IV_DROP;
 		return;
 	}
 	if ((m->flags & INSPECT_CSUM_UNVERIFIED) &&

@@ -53,6 +53,36 @@ parse_udp(struct pkt *p)
 	return PKT_OK;
 }
 
+/* The TCP options in [o, o + n): what a receiver acts on. */
+static enum pkt_status
+parse_tcp_opts(struct pkt *p, const uint8_t *o, size_t n)
+{
+	size_t i = 0, l;
+
+	while (i < n) {
+		if (o[i] == 0)		/* end of options */
+			break;
+		if (o[i] == 1) {	/* no-operation */
+			i++;
+			continue;
+		}
+		if (n - i < 2 || o[i + 1] < 2 || o[i + 1] > n - i)
+			return PKT_MALFORMED;
+		l = o[i + 1];
+		if (o[i] == 8 && l == 10) {
+			p->tcp_opts |= PKT_OPT_TS;
+			p->tsval = rd32(o + i + 2);
+		} else if (o[i] == 19 || o[i] == 29) {
+			p->tcp_opts |= PKT_OPT_SIG;
+		} else if (o[i] == 3 && l == 3) {
+			p->tcp_opts |= PKT_OPT_WSCALE;
+			p->wscale = o[i + 2];
+		}
+		i += l;
+	}
+	return PKT_OK;
+}
+
 static enum pkt_status
 parse_tcp(struct pkt *p)
 {
@@ -71,9 +101,10 @@ parse_tcp(struct pkt *p)
 	p->ack = rd32(t + 8);
 	p->tcp_flags = t[13] & 0x3f;
 	p->window = rd16(t + 14);
+	p->urg_ptr = rd16(t + 18);
 	p->payload = t + hlen;
 	p->payload_len = left - hlen;
-	return PKT_OK;
+	return parse_tcp_opts(p, t + TCP_HDR_MIN, hlen - TCP_HDR_MIN);
 }
 
 static enum pkt_status
@@ -124,6 +155,9 @@ skip_ipv6_ext(const uint8_t *buf, size_t len, uint8_t *nh, size_t *off)
 	for (;;) {
 		switch (*nh) {
 		case IPPROTO_HOPOPTS:
+			if (*off != IPV6_HDR_LEN)	/* only first: RFC 8200 */
+				return PKT_MALFORMED;
+			/* fall through */
 		case IPPROTO_ROUTING:
 		case IPPROTO_DSTOPTS:
 			if (len - *off < 8)

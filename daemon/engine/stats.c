@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "policy/policy.h"
+#include "core/hash.h"
 #include "engine/stats.h"
 #include "core/util.h"
 
@@ -19,7 +20,12 @@ static const char *const pkt_names[SP_COUNT] = {
 	"seen", "malformed", "unsupported", "bad_checksum", "no_payload",
 	"offloaded", "decided_late", "reasm_over_cap", "reasm_conflict",
 	"injected", "inject_errors", "verdict_accept", "verdict_drop",
-	"verdict_mark",
+	"verdict_mark", "tcp_drop_ahead", "tcp_drop_conflict",
+	"tcp_drop_window", "tcp_drop_ttl", "tcp_drop_signature",
+	"tcp_drop_paws", "tcp_drop_noack", "tcp_drop_urgent",
+	"tcp_drop_syn_data", "tcp_drop_syn_isn", "tcp_drop_rst", "truncated",
+	"tcp_midstream_blocked", "reasm_over_cap_policy",
+	"undecided_last_packet",
 };
 
 static const char *const detail_names[SD_COUNT] = {
@@ -149,14 +155,7 @@ static uint64_t unresolved;
 static uint64_t
 str_hash(const char *a, const char *b)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *a; a++)
-		h = (h ^ (unsigned char)*a) * 1099511628211ULL;
-	h = (h ^ 0xff) * 1099511628211ULL;
-	for (; *b; b++)
-		h = (h ^ (unsigned char)*b) * 1099511628211ULL;
-	return h;
+	return hash_str(hash_bytes(hash_str(HASH_INIT, a), "\xff", 1), b);
 }
 
 static void emap_grow(void);

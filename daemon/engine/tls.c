@@ -300,7 +300,9 @@ record_check(const uint8_t *buf, size_t *rlen)
 	if (buf[0] != TLS_CT_HANDSHAKE || buf[1] != 3)
 		return TLS_NOT_TLS;
 	*rlen = get16(buf + 3);
-	if (*rlen == 0 || *rlen > TLS_RECORD_MAX)
+	/* an empty handshake record is legal on the wire (OpenSSL reads on
+	 * past it): it carries nothing, gather() steps over it */
+	if (*rlen > TLS_RECORD_MAX)
 		return TLS_MALFORMED;
 	return TLS_NAME;	/* i.e. fine */
 }

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
 
+#include "core/hash.h"
 #include "policy/list.h"
 #include "policy/norm.h"
 
@@ -831,15 +832,9 @@ parse_entry(struct parse *p, const cJSON *j, size_t idx, struct list_entry *le,
 }
 
 static uint64_t
-hash_str(const char *s)
+id_hash(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
-	h ^= h >> 32;
-	h *= 0xd6e8feb86659fd93ULL;
-	return h ^ (h >> 32);
+	return hash_fold(hash_str(HASH_INIT, s));
 }
 
 /* Refuse duplicate ids: an open-addressing table of (32 bits of hash,
@@ -862,7 +857,7 @@ check_dup_ids(struct parse *p)
 	memset(tab, 0xff, cap * sizeof(*tab));
 	for (size_t i = 0; i < l->nentries; i++) {
 		const char *id = l->entries[i].id;
-		uint64_t h = hash_str(id), tag = h >> 32;
+		uint64_t h = id_hash(id), tag = h >> 32;
 		size_t s = h & mask;
 		for (; tab[s] != UINT64_MAX; s = (s + 1) & mask) {
 			uint32_t j = (uint32_t)tab[s];

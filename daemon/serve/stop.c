@@ -17,6 +17,7 @@
 #include "policy/match.h"
 #include "policy/policy.h"
 #include "core/net.h"
+#include "core/hash.h"
 #include "serve/stop.h"
 #include "serve/stoppage.h"
 
@@ -136,11 +137,7 @@ tmpl_new(const struct conf *c, struct verr *e)
 static uint64_t
 id_hash(uint16_t feed, const char *id)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ feed;
-
-	for (; *id != '\0'; id++)
-		h = (h ^ (unsigned char)*id) * 0x100000001b3ULL;
-	return h ^ (h >> 29);
+	return hash_fold(hash_str(HASH_INIT ^ feed, id));
 }
 
 static void

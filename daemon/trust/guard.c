@@ -9,18 +9,9 @@
 #include <idn2.h>
 #include <libpsl.h>
 
+#include "core/strset.h"
 #include "trust/guard.h"
 #include "policy/norm.h"
-
-/* A set of strings (open addressing), each with a value string. */
-struct strset {
-	struct strset_slot {
-		uint64_t hash;
-		const char *key;	/* NULL: empty slot */
-		const char *val;
-	} *slots;
-	size_t cap, n;
-};
 
 struct guard {
 	psl_ctx_t *psl;
@@ -33,81 +24,6 @@ struct guard {
 	struct strset parents;	/* proper parents of never-block names -> name */
 	struct arena *mem;
 };
-
-static uint64_t
-hash_mem(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
-	return h ^ (h >> 31);
-}
-
-static const struct strset_slot *
-strset_find(const struct strset *s, const char *key, size_t n)
-{
-	uint64_t h;
-	size_t i;
-
-	if (s->n == 0)
-		return NULL;
-	h = hash_mem(key, n);
-	for (i = h & (s->cap - 1); s->slots[i].key != NULL; i = (i + 1) & (s->cap - 1))
-		if (s->slots[i].hash == h && strncmp(s->slots[i].key, key, n) == 0 &&
-		    s->slots[i].key[n] == '\0')
-			return &s->slots[i];
-	return NULL;
-}
-
-static bool
-strset_grow(struct strset *s)
-{
-	struct strset ns;
-
-	ns.cap = s->cap ? s->cap * 2 : 64;
-	ns.n = s->n;
-	ns.slots = calloc(ns.cap, sizeof(*ns.slots));
-	if (ns.slots == NULL)
-		return false;
-	for (size_t i = 0; i < s->cap; i++) {
-		size_t j;
-		if (s->slots[i].key == NULL)
-			continue;
-		for (j = s->slots[i].hash & (ns.cap - 1); ns.slots[j].key != NULL;
-		    j = (j + 1) & (ns.cap - 1))
-			;
-		ns.slots[j] = s->slots[i];
-	}
-	free(s->slots);
-	*s = ns;
-	return true;
-}
-
-/* Add key (n bytes, copied into mem) unless present. */
-static bool
-strset_add(struct strset *s, struct arena *mem, const char *key, size_t n,
-    const char *val)
-{
-	size_t i;
-	uint64_t h;
-	char *k;
-
-	if (strset_find(s, key, n) != NULL)
-		return true;
-	if ((s->n + 1) * 2 > s->cap && !strset_grow(s))
-		return false;
-	if ((k = arena_strndup(mem, key, n)) == NULL)
-		return false;
-	h = hash_mem(key, n);
-	for (i = h & (s->cap - 1); s->slots[i].key != NULL; i = (i + 1) & (s->cap - 1))
-		;
-	s->slots[i].hash = h;
-	s->slots[i].key = k;
-	s->slots[i].val = val ? val : k;
-	s->n++;
-	return true;
-}
 
 /* --- the public suffix list ----------------------------------------------- */
 
@@ -124,9 +40,9 @@ ascii(const char *s, size_t n)
 static bool
 prefilter_add(struct guard *g, const char *body, bool wild)
 {
-	if (!strset_add(&g->rules, g->mem, body, strlen(body), NULL))
+	if (!strset_add(&g->rules, g->mem, body, strlen(body), NULL, NULL))
 		return false;
-	return !wild || strset_add(&g->wild, g->mem, body, strlen(body), NULL);
+	return !wild || strset_add(&g->wild, g->mem, body, strlen(body), NULL, NULL);
 }
 
 /* A rule with non-ASCII labels: add its punycode form under every IDNA
@@ -160,12 +76,12 @@ prefilter_idn(struct guard *g, const char *body, bool wild)
 	if (any)
 		return true;
 	if (ascii(tld, strlen(tld)))
-		return strset_add(&g->slow_tld, g->mem, tld, strlen(tld), NULL);
+		return strset_add(&g->slow_tld, g->mem, tld, strlen(tld), NULL, NULL);
 	out = NULL;
 	if (idn2_lookup_u8((const uint8_t *)tld, (uint8_t **)&out,
 	    IDN2_NFC_INPUT) != IDN2_OK)
 		return false;	/* disables the prefilter */
-	any = strset_add(&g->slow_tld, g->mem, out, strlen(out), NULL);
+	any = strset_add(&g->slow_tld, g->mem, out, strlen(out), NULL, NULL);
 	idn2_free(out);
 	return any;
 }
@@ -252,13 +168,13 @@ never_add(struct guard *g, const char *name, size_t n)
 {
 	const char *stored;
 
-	if (!strset_add(&g->never, g->mem, name, n, NULL))
+	if (!strset_add(&g->never, g->mem, name, n, NULL, NULL))
 		return false;
 	stored = strset_find(&g->never, name, n)->key;
 	for (const char *p = memchr(name, '.', n); p != NULL;
 	    p = memchr(p + 1, '.', n - (size_t)(p + 1 - name)))
 		if (!strset_add(&g->parents, g->mem, p + 1,
-		    n - (size_t)(p + 1 - name), stored))
+		    n - (size_t)(p + 1 - name), stored, NULL))
 			return false;
 	return true;
 }
@@ -343,11 +259,11 @@ guard_free(struct guard *g)
 		return;
 	if (g->psl_owned)
 		psl_free(g->psl);
-	free(g->rules.slots);
-	free(g->wild.slots);
-	free(g->slow_tld.slots);
-	free(g->never.slots);
-	free(g->parents.slots);
+	strset_free(&g->rules);
+	strset_free(&g->wild);
+	strset_free(&g->slow_tld);
+	strset_free(&g->never);
+	strset_free(&g->parents);
 	arena_free(g->mem);
 	free(g);
 }

@@ -83,6 +83,8 @@ on_packet(void *arg, const struct queue_pkt *qp, uint32_t *mark)
 		m.flags |= INSPECT_CSUM_UNVERIFIED;
 	if (qp->skb_info & (QUEUE_SKB_CSUMNOTREADY | QUEUE_SKB_GSO))
 		m.flags |= INSPECT_CSUM_NOTREADY;
+	if (qp->orig_len > qp->len)
+		m.flags |= INSPECT_TRUNCATED;
 	inspect(w->ctx, w->pol, qp->data, qp->len, &m, &r);
 	if (r.decided && log_verbose())	/* never an address, port or name */
 		log_debug("queue %u: %s %s%s%s%s", w->num,

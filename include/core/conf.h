@@ -38,6 +38,8 @@ enum conf_on_expired { ON_EXPIRED_ENFORCE, ON_EXPIRED_DISABLE };
 enum conf_dns_action { DNS_ACTION_STOPPAGE, DNS_ACTION_NXDOMAIN, DNS_ACTION_REFUSED };
 enum conf_http_action { HTTP_ACTION_REDIRECT, HTTP_ACTION_451 };
 enum conf_tls_no_sni { TLS_NO_SNI_ALLOW, TLS_NO_SNI_BLOCK };
+/* tcp_overcap, undecided_last_packet */
+enum conf_policy { CONF_POLICY_BLOCK, CONF_POLICY_ALLOW };
 enum conf_drop_pass { CONF_DROP, CONF_PASS };	/* dns_malformed, quic_unknown_version */
 enum conf_h2c { H2C_URL_HOSTS, H2C_BLOCK, H2C_ALLOW };
 enum conf_http_overcap { HTTP_OVERCAP_BLOCK, HTTP_OVERCAP_HOST };
@@ -118,6 +120,9 @@ struct conf {
 	int http_overcap;			/* enum conf_http_overcap */
 
 	uint64_t reasm_flow_bytes, reasm_memory;
+	int tcp_overcap;			/* enum conf_policy */
+	int undecided_last_packet;		/* enum conf_policy */
+	uint64_t undecided_hold;		/* seconds */
 
 	char *rpz_file;				/* NULL: no RPZ zone written */
 	int rpz_action;				/* enum conf_rpz_action */

@@ -10,7 +10,7 @@
  * listener, where it means any free port). A bracketed IPv4 address, a name,
  * an empty host, a zone index or anything after the port is refused. With
  * NET_PORT_REQUIRED a form without a port is refused; otherwise defport is
- * used for it.
+ * used for it (0 too: the caller then knows there was none).
  *
  * Nothing here logs; errors go into a struct verr naming the value.
  */

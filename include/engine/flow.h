@@ -21,7 +21,7 @@
  * lazily: its pages become resident as flows use them. memory_cap is
  * rounded down to whole maximum-size blocks, and raised to at least two of
  * them (so the flow being fed can always get its block by evicting others).
- * Each slot costs 232 bytes (struct flow) plus a 4-byte hash bucket, beside
+ * Each slot costs 248 bytes (struct flow) plus a 4-byte hash bucket, beside
  * the pool: 65536 slots are about 15 MiB. A flow without stream bytes (a
  * SYN seen, nothing else yet) holds no block.
  *
@@ -45,19 +45,57 @@
  *     is not stored (FLOW_ADD_FRAGMENTED). A segment that touches the
  *     prefix always merges, so in-order data always progresses.
  *
- * Overlaps: a segment whose bytes overlap bytes already stored is
+ * Overlaps (flow_add(), the QUIC CRYPTO stream): a segment whose bytes
+ * overlap bytes already stored is
  * compared with them. Equal bytes (a retransmission) are simply ignored.
- * If they differ (docs/design.md: "if two versions of the same bytes disagree,
- * decide on the blocking one"), the stream keeps the FIRST version (what
- * the receiver most likely got, since we accepted it), the flow is marked
+ * If they differ, the stream keeps the FIRST version, the flow is marked
  * FLOW_F_CONFLICT, and the result carries FLOW_ADD_CONFLICT, the range
  * that differs, and `alt`: a copy of the prefix in the table's scratch
- * buffer with the new segment's bytes overlaid. The caller parses both
- * r.prefix (flow_data()) and r.alt and blocks if either blocks. If the
- * differing bytes lie beyond the prefix (r.conflict_off >= the prefix end)
- * neither version shows them yet; the caller should then drop that packet,
- * so that the receiver never sees the second version either. Bytes of the
- * new segment that fill holes are stored in both cases.
+ * buffer with the new segment's bytes overlaid. Bytes of the new segment
+ * that fill holes are stored.
+ *
+ * TCP: THE INVARIANT (flow_tcp_add(); inspect.c relies on it, issue 12).
+ * veto is inline, so it makes the server see exactly the bytes veto saw:
+ *
+ *   1. No byte reaches the server before the decision unless veto stored
+ *      and parsed exactly that byte. On an undecided flow a data segment is
+ *      accepted only where it continues the stream: at the next expected
+ *      sequence number (or overlapping it, its overlap equal to what was
+ *      passed). Anything beyond is dropped (FLOW_DROP_AHEAD; the sender
+ *      retransmits in order), so the stored prefix and the server's stream
+ *      are the same bytes by construction and the stream of a TCP flow
+ *      never has a hole. An exact retransmission of passed bytes is
+ *      accepted (FLOW_ADD_OLD). A retransmission that disagrees with
+ *      passed bytes is dropped and counted (FLOW_DROP_CONFLICT): the server
+ *      holds the first copy, veto parsed it, veto follows it.
+ *      What cannot be stored is never passed: the caller drops the packet
+ *      (the flow stays undecided) or decides by policy (over the cap).
+ *   2. Nothing the server does not share steers the stream: a SYN with
+ *      another ISN once data was seen is dropped (FLOW_DROP_SYN_ISN) unless
+ *      the client closed (FIN) first; a RST releases the flow only at the
+ *      exact next sequence number (RFC 5961: FLOW_ADD_RELEASE), any other
+ *      RST is dropped (FLOW_DROP_RST); a SYN's payload (TCP Fast Open) is
+ *      never stream data: the packet is dropped (FLOW_DROP_SYN_DATA) and
+ *      sets nothing.
+ *   3. Decoys do not reach the parser: every segment the server would
+ *      discard is dropped: a TTL / hop limit below the SYN's (it dies before
+ *      the server: FLOW_DROP_TTL), an MD5 or AO signature option on a
+ *      connection whose SYN had none (FLOW_DROP_SIG), a timestamp older
+ *      than the newest accepted (PAWS, when the SYN carried timestamps:
+ *      FLOW_DROP_PAWS), no ACK flag after the SYN (FLOW_DROP_NOACK), data
+ *      before the stream start (outside the window: FLOW_DROP_WINDOW). The
+ *      urgent byte would be taken out of the stream by the server's
+ *      socket: a segment with URG and data is dropped (FLOW_DROP_URG).
+ *      Checksums are verified by the caller.
+ *
+ * A flow first seen at a data segment (the SYN missed, the flow expired or
+ * evicted) starts its stream there (FLOW_ADD_MIDSTREAM): its bytes are not
+ * the server's view, the caller must never allow from it. flow_packets()
+ * counts every TCP packet fed (the kernel's connbytes count for the flow,
+ * so the caller knows the last packet the rules queue). Flows marked with
+ * flow_set_hold() (undecided flows holding data) expire after the hold
+ * time (flow_table_set_hold(), default FLOW_HOLD_MS) instead of the idle
+ * timeout.
  *
  * Bytes before the base (already consumed) cannot be compared any more: a
  * segment that lies entirely before the base is reported FLOW_ADD_OLD and
@@ -88,6 +126,7 @@
 #include "engine/pkt.h"
 
 #define FLOW_IDLE_MS 10000	/* default idle timeout */
+#define FLOW_HOLD_MS 60000	/* default hold of undecided flows with data */
 #define FLOW_MAX_RANGES 8	/* runs of bytes kept per flow */
 #define FLOW_USER_SIZE 96	/* bytes of caller state per flow (inspect: QUIC keys) */
 #define FLOW_MIN_BLOCK 256	/* smallest stream block */
@@ -129,6 +168,7 @@ struct flow_stats {
 #define FLOW_F_CONFLICT		0x04	/* two versions of some bytes disagreed */
 #define FLOW_F_OVER_CAP		0x08	/* bytes beyond the cap were dropped */
 #define FLOW_F_FRAGMENTED	0x10	/* a segment was refused: too many holes */
+#define FLOW_F_HOLD		0x20	/* flow_set_hold(): the longer timeout */
 
 /* What an add did (struct flow_add_result.flags). */
 #define FLOW_ADD_STORED		0x001	/* new bytes were stored */
@@ -142,9 +182,30 @@ struct flow_stats {
 #define FLOW_ADD_RESET		0x080	/* TCP: a SYN with a new ISN restarted
 					 * the flow (stream and user state) */
 #define FLOW_ADD_SYN		0x100	/* TCP: a SYN set the ISN */
+#define FLOW_ADD_RELEASE	0x200	/* TCP: a RST at the exact next sequence
+					 * number: the caller releases the flow */
+
+/* Why flow_tcp_add() says to drop the packet (struct flow_add_result.drop);
+ * see THE INVARIANT above. The order is that of stats.h's SP_TCP_*. */
+enum flow_drop {
+	FLOW_DROP_NONE,
+	FLOW_DROP_AHEAD,	/* data beyond the next expected byte */
+	FLOW_DROP_CONFLICT,	/* a retransmission that disagrees */
+	FLOW_DROP_WINDOW,	/* data before the stream start */
+	FLOW_DROP_TTL,		/* TTL / hop limit below the SYN's */
+	FLOW_DROP_SIG,		/* MD5 / AO option not negotiated */
+	FLOW_DROP_PAWS,		/* timestamp older than the newest */
+	FLOW_DROP_NOACK,	/* no ACK flag after the SYN */
+	FLOW_DROP_URG,		/* urgent data */
+	FLOW_DROP_SYN_DATA,	/* a SYN with payload (TCP Fast Open) */
+	FLOW_DROP_SYN_ISN,	/* a SYN with another ISN after data */
+	FLOW_DROP_RST,		/* a RST not at the next sequence number */
+	FLOW_DROP_COUNT
+};
 
 struct flow_add_result {
 	unsigned flags;		/* FLOW_ADD_* */
+	enum flow_drop drop;	/* TCP: drop this packet (nothing changed) */
 	size_t prefix_len;	/* contiguous bytes from the base, after the add */
 	/* with FLOW_ADD_CONFLICT: */
 	uint64_t conflict_off;	/* stream offset of the first differing byte */
@@ -163,6 +224,7 @@ struct flow_table *flow_table_new(size_t max_flows, size_t flow_bytes_cap,
     size_t memory_cap);
 void flow_table_free(struct flow_table *t);	/* NULL allowed */
 void flow_table_set_idle(struct flow_table *t, uint64_t idle_ms);
+void flow_table_set_hold(struct flow_table *t, uint64_t hold_ms);
 const struct flow_stats *flow_table_stats(const struct flow_table *t);
 size_t flow_table_cap(const struct flow_table *t);	/* per-flow cap */
 
@@ -191,15 +253,31 @@ void flow_add(struct flow_table *t, struct flow *f, uint64_t off,
     const uint8_t *data, size_t len, struct flow_add_result *r);
 
 /*
- * Feed one TCP packet of the flow. A SYN sets the ISN (a SYN with another
- * ISN than the known one restarts the flow: FLOW_ADD_RESET). Payload goes
- * to offset seq - ISN - 1 (a SYN's own payload, TCP Fast Open, to 0),
- * unwrapped to 64 bits around the base. If the ISN is unknown when data
- * arrives (the SYN was missed or the flow was expired), the stream starts
- * at this segment (FLOW_ADD_MIDSTREAM, FLOW_F_MIDSTREAM).
+ * Feed one TCP packet of the flow (client to server), under THE INVARIANT
+ * above: r->drop says the packet is to be dropped (and nothing changed but
+ * the packet count); otherwise r->flags say what it did. A SYN sets the
+ * ISN, the TTL floor and what options the connection negotiated; a SYN
+ * with another ISN before any data, or after the client's FIN, restarts
+ * the stream (FLOW_ADD_RESET, user state zeroed, packet count kept).
+ * Payload goes to offset seq - ISN - 1, unwrapped to 64 bits around the
+ * base. A segment that reaches beyond base + cap stores what fits and says
+ * FLOW_ADD_OVER_CAP: the caller decides then (by policy), so the bytes
+ * not stored never reach the server undecided.
  */
 void flow_tcp_add(struct flow_table *t, struct flow *f, const struct pkt *p,
     struct flow_add_result *r);
+
+/* Start f again as a new connection (a SYN on a decided flow that the
+ * kernel queued: conntrack made a new entry): stream, TCP state, user
+ * state and packet count cleared. */
+void flow_restart(struct flow_table *t, struct flow *f);
+
+/* TCP: packets fed to the flow since it (re)started; its ISN. */
+uint32_t flow_packets(const struct flow *f);
+uint32_t flow_isn(const struct flow *f);
+
+/* Keep f for the hold time instead of the idle timeout (or not). */
+void flow_set_hold(struct flow *f, bool hold);
 
 /* The contiguous prefix: *len bytes from the base. NULL when empty. */
 const uint8_t *flow_data(const struct flow *f, size_t *len);

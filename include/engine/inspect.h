@@ -54,6 +54,7 @@ enum inspect_verdict {
 /* What the kernel said about the packet (NFQA_SKB_INFO). */
 #define INSPECT_CSUM_UNVERIFIED 0x1	/* verify the L4 checksum ourselves */
 #define INSPECT_CSUM_NOTREADY 0x2	/* not computed yet (GSO, local): skip */
+#define INSPECT_TRUNCATED 0x4		/* cut by the copy range: dropped */
 
 struct inspect_meta {
 	uint64_t now_ms;	/* monotonic, for flow expiry */

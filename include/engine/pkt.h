@@ -5,8 +5,11 @@
  * offsets into the caller's buffer: nothing is copied or allocated, and the
  * view is valid only as long as the buffer. IPv6 extension headers
  * (hop-by-hop, routing, destination options, fragment, AH) are skipped;
- * fragments other than a complete one (offset 0 and no more-fragments) have
- * no transport view. Lengths are checked against the IP header's own total
+ * a hop-by-hop header anywhere but first is malformed (RFC 8200 4.1: the
+ * receiver drops it, so must we); fragments other than a complete one
+ * (offset 0 and no more-fragments) have no transport view. TCP options are
+ * walked for what a receiver would act on (timestamps for PAWS, MD5/AO
+ * signatures); options that run past the header are malformed. Lengths are checked against the IP header's own total
  * length, and trailing bytes beyond it (Ethernet padding) are ignored.
  *
  * Anything that is not a well-formed IPv4/IPv6 + UDP/TCP packet comes back
@@ -34,6 +37,11 @@ enum pkt_status {
 #define PKT_TCP_ACK 0x10
 #define PKT_TCP_URG 0x20
 
+/* TCP options seen (struct pkt.tcp_opts). */
+#define PKT_OPT_TS	0x01	/* timestamps (kind 8): tsval set */
+#define PKT_OPT_SIG	0x02	/* MD5 signature (19) or TCP-AO (29) */
+#define PKT_OPT_WSCALE	0x04	/* window scale (3): wscale set */
+
 struct pkt {
 	const uint8_t *data;	/* start of the IP header */
 	size_t len;		/* IP total length (<= buffer length) */
@@ -48,6 +56,10 @@ struct pkt {
 	uint32_t seq, ack;
 	uint8_t tcp_flags;
 	uint16_t window;
+	uint16_t urg_ptr;
+	uint8_t tcp_opts;	/* PKT_OPT_* */
+	uint8_t wscale;
+	uint32_t tsval;
 	/* payload after the UDP/TCP header (and TCP options) */
 	const uint8_t *payload;
 	size_t payload_len;

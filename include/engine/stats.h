@@ -59,6 +59,23 @@ enum stats_pkt {
 	SP_VERDICT_ACCEPT,
 	SP_VERDICT_DROP,
 	SP_VERDICT_MARK,	/* NF_REPEAT with a mark */
+	/* TCP packets dropped under the stream invariant (flow.h), in the
+	 * order of enum flow_drop */
+	SP_TCP_AHEAD,		/* data beyond the next expected byte */
+	SP_TCP_CONFLICT,	/* a retransmission that disagrees */
+	SP_TCP_WINDOW,		/* data before the stream start */
+	SP_TCP_TTL,		/* TTL / hop limit below the SYN's: a decoy */
+	SP_TCP_SIG,		/* MD5/AO option not negotiated */
+	SP_TCP_PAWS,		/* timestamp older than the newest */
+	SP_TCP_NOACK,		/* no ACK flag after the SYN */
+	SP_TCP_URG,		/* urgent data */
+	SP_TCP_SYN_DATA,	/* SYN with payload (TCP Fast Open) */
+	SP_TCP_SYN_ISN,		/* SYN with another ISN after data */
+	SP_TCP_RST,		/* RST not at the next sequence number */
+	SP_TRUNCATED,		/* cut by the queue's copy range: dropped */
+	SP_TCP_MIDSTREAM,	/* flow first seen mid-stream: blocked */
+	SP_OVER_CAP_POLICY,	/* request over reasm_flow_bytes: tcp_overcap */
+	SP_LAST_PACKET,		/* undecided at connbytes_cap: policy */
 	SP_COUNT
 };
 

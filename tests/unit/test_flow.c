@@ -576,6 +576,16 @@ tcp_pkt(uint32_t seq, uint8_t flags, const void *data, size_t len)
 	return p;
 }
 
+/* Feed p; the drop reason must be want (FLOW_DROP_NONE: accepted). */
+static void
+feed(struct flow_table *t, struct flow *f, const struct pkt *p,
+    enum flow_drop want, struct flow_add_result *r)
+{
+	flow_tcp_add(t, f, p, r);
+	if (r->drop != want)
+		fail_msg("drop %d, want %d", r->drop, want);
+}
+
 static void
 test_tcp(void **state)
 {
@@ -594,43 +604,62 @@ test_tcp(void **state)
 	k2 = mkkey(40000);
 	assert_memory_equal(&k, &k2, sizeof(k));
 	f = flow_lookup(t, &k, 0, true, NULL);
-	flow_tcp_add(t, f, &p, &r);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
 	assert_int_equal(r.flags, FLOW_ADD_SYN);
 	assert_true(flow_flags(f) & FLOW_F_ISN);
 	/* A retransmitted SYN changes nothing. */
-	flow_tcp_add(t, f, &p, &r);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
 	assert_int_equal(r.flags, 0);
-	/* Second segment first, then the first; pure ACKs in between. */
+	/* Second segment first: dropped (in order only), nothing stored;
+	 * pure ACKs in between; then both in order. */
 	p = tcp_pkt(isn + 1 + 40, PKT_TCP_ACK | PKT_TCP_PSH, msg + 40, 60);
-	flow_tcp_add(t, f, &p, &r);
-	assert_int_equal(r.prefix_len, 0);
+	feed(t, f, &p, FLOW_DROP_AHEAD, &r);
+	assert_prefix(f, NULL, 0);
 	p = tcp_pkt(isn + 1, PKT_TCP_ACK, NULL, 0);
-	flow_tcp_add(t, f, &p, &r);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
 	assert_int_equal(r.flags, 0);
 	p = tcp_pkt(isn + 1, PKT_TCP_ACK, msg, 40);
-	flow_tcp_add(t, f, &p, &r);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
 	assert_int_equal(r.flags, FLOW_ADD_STORED | FLOW_ADD_GREW);
+	assert_int_equal(r.prefix_len, 40);
+	p = tcp_pkt(isn + 1 + 40, PKT_TCP_ACK | PKT_TCP_PSH, msg + 40, 60);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
 	assert_int_equal(r.prefix_len, 100);
 	assert_prefix(f, msg, 100);
-	/* An old retransmission before the base after advancing. */
+	/* An exact retransmission is accepted (old); a disagreeing one is
+	 * dropped and the first copy kept. */
+	p = tcp_pkt(isn + 1 + 10, PKT_TCP_ACK, msg + 10, 20);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	assert_int_equal(r.flags, FLOW_ADD_OLD);
+	p = tcp_pkt(isn + 1 + 10, PKT_TCP_ACK, "XXXXXXXXXXXXXXXXXXXX", 20);
+	feed(t, f, &p, FLOW_DROP_CONFLICT, &r);
+	assert_prefix(f, msg, 100);
+	/* Overlapping the end: the overlap must agree, the tail is stored. */
+	p = tcp_pkt(isn + 1 + 98, PKT_TCP_ACK, "xxAB", 4);
+	feed(t, f, &p, FLOW_DROP_CONFLICT, &r);
+	p = tcp_pkt(isn + 1 + 98, PKT_TCP_ACK, msg + 98, 2);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	assert_int_equal(r.flags, FLOW_ADD_OLD);
+	/* An old retransmission before the base after advancing: consumed
+	 * bytes cannot be compared, the server holds their first copy. */
 	assert_int_equal(flow_advance(t, f, 100), 0);
 	p = tcp_pkt(isn + 1 + 20, PKT_TCP_ACK, msg + 20, 20);
-	flow_tcp_add(t, f, &p, &r);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
 	assert_int_equal(r.flags, FLOW_ADD_OLD);
 	/* One partly before the base: the rest is kept. */
-	p = tcp_pkt(isn + 1 + 90, PKT_TCP_ACK, msg + 90, 10);
-	flow_tcp_add(t, f, &p, &r);
-	assert_int_equal(r.flags, FLOW_ADD_OLD);
 	p = tcp_pkt(isn + 1 + 95, PKT_TCP_ACK, "0123456789", 10);
-	flow_tcp_add(t, f, &p, &r);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
 	assert_int_equal(r.flags, FLOW_ADD_STORED | FLOW_ADD_GREW);
 	assert_prefix(f, (const uint8_t *)"56789", 5);
-
+	/* Data before the stream start (zapret's badseq): dropped. */
+	p = tcp_pkt(isn - 10000, PKT_TCP_ACK, "GET", 3);
+	feed(t, f, &p, FLOW_DROP_WINDOW, &r);
+	assert_int_equal(flow_packets(f), 13);
 	flow_table_free(t);
 }
 
-/* SYNs: a new ISN restarts the flow, TCP Fast Open data, a flow first
- * seen in the middle. */
+/* SYNs: a new ISN restarts only before data or after FIN; TCP Fast Open
+ * data is dropped; a flow first seen in the middle. */
 static void
 test_tcp_syn(void **state)
 {
@@ -641,47 +670,224 @@ test_tcp_syn(void **state)
 	struct flow *f = get(t, 1, 0);
 
 	(void)state;
+	/* attack (b): a SYN with another ISN after data is ignored */
 	p = tcp_pkt(999, PKT_TCP_SYN, NULL, 0);
-	flow_tcp_add(t, f, &p, &r);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
 	p = tcp_pkt(1000, PKT_TCP_ACK, "xyz", 3);
-	flow_tcp_add(t, f, &p, &r);
-	assert_int_equal(flow_advance(t, f, 2), 0);
-	/* A SYN with a new ISN: a new connection on the same tuple. */
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
 	*(uint32_t *)flow_user(f) = 7;
 	p = tcp_pkt(12345, PKT_TCP_SYN, NULL, 0);
-	flow_tcp_add(t, f, &p, &r);
+	feed(t, f, &p, FLOW_DROP_SYN_ISN, &r);
+	assert_int_equal(*(uint32_t *)flow_user(f), 7);
+	assert_prefix(f, (const uint8_t *)"xyz", 3);
+	assert_int_equal(flow_isn(f), 999);
+	/* twin: after the client's FIN, a SYN opens a new connection */
+	p = tcp_pkt(1003, PKT_TCP_ACK | PKT_TCP_FIN, NULL, 0);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	p = tcp_pkt(12345, PKT_TCP_SYN, NULL, 0);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
 	assert_int_equal(r.flags, FLOW_ADD_RESET | FLOW_ADD_SYN);
 	assert_int_equal(*(uint32_t *)flow_user(f), 0);
 	assert_int_equal(flow_base(f), 0);
 	assert_prefix(f, NULL, 0);
+	assert_int_equal(flow_packets(f), 5);	/* conntrack's count too */
 	p = tcp_pkt(12346, PKT_TCP_ACK, "GET", 3);
-	flow_tcp_add(t, f, &p, &r);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
 	assert_prefix(f, (const uint8_t *)"GET", 3);
 	assert_false(flow_flags(f) & FLOW_F_MIDSTREAM);
+	/* a new ISN before any data restarts too */
+	f = get(t, 4, 0);
+	p = tcp_pkt(1, PKT_TCP_SYN, NULL, 0);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	p = tcp_pkt(2000, PKT_TCP_SYN, NULL, 0);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	assert_int_equal(r.flags, FLOW_ADD_RESET | FLOW_ADD_SYN);
+	assert_int_equal(flow_isn(f), 2000);
+	flow_restart(t, f);
+	assert_int_equal(flow_packets(f), 0);
+	assert_false(flow_flags(f) & FLOW_F_ISN);
 
-	/* TCP Fast Open: data in the SYN is at offset 0. */
+	/* TCP Fast Open: a SYN's data is never stream data; the packet is
+	 * dropped and sets nothing, the plain SYN after it does. */
 	f = get(t, 2, 0);
 	p = tcp_pkt(500, PKT_TCP_SYN, "GET /", 5);
-	flow_tcp_add(t, f, &p, &r);
-	assert_int_equal(r.flags, FLOW_ADD_SYN | FLOW_ADD_STORED | FLOW_ADD_GREW);
-	p = tcp_pkt(506, PKT_TCP_ACK, " HTTP", 5);
-	flow_tcp_add(t, f, &p, &r);
+	feed(t, f, &p, FLOW_DROP_SYN_DATA, &r);
+	assert_false(flow_flags(f) & FLOW_F_ISN);
+	p = tcp_pkt(500, PKT_TCP_SYN, NULL, 0);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	p = tcp_pkt(501, PKT_TCP_ACK, "GET / HTTP", 10);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
 	assert_prefix(f, (const uint8_t *)"GET / HTTP", 10);
 
 	/* First seen mid-stream: the stream starts at that segment. */
 	f = get(t, 3, 0);
 	p = tcp_pkt(777, PKT_TCP_ACK, NULL, 0);
-	flow_tcp_add(t, f, &p, &r);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
 	assert_false(flow_flags(f) & FLOW_F_ISN);
 	p = tcp_pkt(1000, PKT_TCP_ACK, "PUT", 3);
-	flow_tcp_add(t, f, &p, &r);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
 	assert_int_equal(r.flags,
 	    FLOW_ADD_MIDSTREAM | FLOW_ADD_STORED | FLOW_ADD_GREW);
 	assert_true(flow_flags(f) & FLOW_F_MIDSTREAM);
 	p = tcp_pkt(1003, PKT_TCP_ACK, " /", 2);
-	flow_tcp_add(t, f, &p, &r);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
 	assert_prefix(f, (const uint8_t *)"PUT /", 5);
 	assert_int_equal(st->midstream, 1);
+	flow_table_free(t);
+}
+
+/* RSTs (attack d): only the exact next sequence number releases. */
+static void
+test_tcp_rst(void **state)
+{
+	struct flow_table *t = flow_table_new(4, 16384, 1 << 20);
+	struct flow_add_result r;
+	struct pkt p;
+	struct flow *f = get(t, 1, 0);
+
+	(void)state;
+	p = tcp_pkt(99, PKT_TCP_SYN, NULL, 0);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	p = tcp_pkt(100, PKT_TCP_ACK, "abcd", 4);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	/* inexact: before, after, in the window */
+	p = tcp_pkt(100, PKT_TCP_RST, NULL, 0);
+	feed(t, f, &p, FLOW_DROP_RST, &r);
+	p = tcp_pkt(105, PKT_TCP_RST | PKT_TCP_ACK, NULL, 0);
+	feed(t, f, &p, FLOW_DROP_RST, &r);
+	p = tcp_pkt(100 + 30000, PKT_TCP_RST, NULL, 0);
+	feed(t, f, &p, FLOW_DROP_RST, &r);
+	assert_false(r.flags & FLOW_ADD_RELEASE);
+	assert_prefix(f, (const uint8_t *)"abcd", 4);
+	/* exact */
+	p = tcp_pkt(104, PKT_TCP_RST, NULL, 0);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	assert_true(r.flags & FLOW_ADD_RELEASE);
+	/* after a FIN, its own sequence number counts */
+	f = get(t, 2, 0);
+	p = tcp_pkt(99, PKT_TCP_SYN, NULL, 0);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	p = tcp_pkt(100, PKT_TCP_ACK | PKT_TCP_FIN, "ab", 2);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	p = tcp_pkt(103, PKT_TCP_RST, NULL, 0);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	assert_true(r.flags & FLOW_ADD_RELEASE);
+	flow_table_free(t);
+}
+
+/* Decoys the server discards never reach the stream (rule 3), each with
+ * its twin that does. */
+static void
+test_tcp_decoys(void **state)
+{
+	struct flow_table *t = flow_table_new(4, 16384, 1 << 20);
+	struct flow_add_result r;
+	struct pkt p;
+	struct flow *f = get(t, 1, 0);
+
+	(void)state;
+	p = tcp_pkt(99, PKT_TCP_SYN, NULL, 0);
+	p.ttl = 60;
+	p.tcp_opts = PKT_OPT_TS;
+	p.tsval = 1000;
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	p = tcp_pkt(100, PKT_TCP_ACK, "ab", 2);
+	p.ttl = 60;
+	p.tcp_opts = PKT_OPT_TS;
+	p.tsval = 1010;
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	/* a lower TTL: dies before the server */
+	p = tcp_pkt(102, PKT_TCP_ACK, "XX", 2);
+	p.ttl = 3;
+	feed(t, f, &p, FLOW_DROP_TTL, &r);
+	/* an MD5 signature on a connection without one */
+	p.ttl = 60;
+	p.tcp_opts = PKT_OPT_SIG;
+	feed(t, f, &p, FLOW_DROP_SIG, &r);
+	/* an older timestamp (PAWS) */
+	p.tcp_opts = PKT_OPT_TS;
+	p.tsval = 900;
+	feed(t, f, &p, FLOW_DROP_PAWS, &r);
+	/* no ACK flag */
+	p.tsval = 1020;
+	p.tcp_flags = PKT_TCP_PSH;
+	feed(t, f, &p, FLOW_DROP_NOACK, &r);
+	/* urgent data */
+	p.tcp_flags = PKT_TCP_ACK | PKT_TCP_URG;
+	feed(t, f, &p, FLOW_DROP_URG, &r);
+	assert_prefix(f, (const uint8_t *)"ab", 2);
+	/* the twin: the same bytes as the server takes them; a higher TTL
+	 * (the path changed closer) and a newer timestamp are fine */
+	p.tcp_flags = PKT_TCP_ACK;
+	p.ttl = 61;
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	assert_prefix(f, (const uint8_t *)"abXX", 4);
+	/* a connection that negotiated a signature keeps it */
+	f = get(t, 2, 0);
+	p = tcp_pkt(99, PKT_TCP_SYN, NULL, 0);
+	p.tcp_opts = PKT_OPT_SIG;
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	p = tcp_pkt(100, PKT_TCP_ACK, "ab", 2);
+	p.tcp_opts = PKT_OPT_SIG;
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	/* a SYN's TTL floor rises with a retransmitted SYN (a decoy SYN
+	 * sent first with a low TTL does not lower it) */
+	f = get(t, 3, 0);
+	p = tcp_pkt(99, PKT_TCP_SYN, NULL, 0);
+	p.ttl = 2;
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	p.ttl = 64;
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	p = tcp_pkt(100, PKT_TCP_ACK, "ab", 2);
+	p.ttl = 2;
+	feed(t, f, &p, FLOW_DROP_TTL, &r);
+	flow_table_free(t);
+}
+
+/* Over the cap: what fits is stored, the caller is told (attack a: a
+ * byte far ahead is not stored at all, it is out of order). */
+static void
+test_tcp_cap(void **state)
+{
+	struct flow_table *t = flow_table_new(4, 4096, 1 << 20);
+	struct flow_add_result r;
+	struct pkt p;
+	struct flow *f = get(t, 1, 0);
+	static uint8_t big[5000];
+
+	(void)state;
+	fill(big, sizeof(big), 3);
+	p = tcp_pkt(99, PKT_TCP_SYN, NULL, 0);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	p = tcp_pkt(100 + 16384, PKT_TCP_ACK, "x", 1);
+	feed(t, f, &p, FLOW_DROP_AHEAD, &r);
+	assert_false(r.flags & FLOW_ADD_OVER_CAP);
+	p = tcp_pkt(100, PKT_TCP_ACK, big, 3000);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	p = tcp_pkt(3100, PKT_TCP_ACK, big + 3000, 2000);
+	feed(t, f, &p, FLOW_DROP_NONE, &r);
+	assert_true(r.flags & FLOW_ADD_OVER_CAP);
+	assert_prefix(f, big, 4096);
+	flow_table_free(t);
+}
+
+/* Held flows outlive the idle timeout; the others behind them expire. */
+static void
+test_hold(void **state)
+{
+	struct flow_table *t = flow_table_new(8, 4096, 1 << 20);
+	struct flow *f;
+
+	(void)state;
+	flow_table_set_idle(t, 10);
+	flow_table_set_hold(t, 100);
+	f = get(t, 1, 0);
+	flow_set_hold(f, true);
+	(void)get(t, 2, 0);
+	assert_int_equal(flow_expire(t, 50), 1);	/* 2 only */
+	assert_non_null(find(t, 1, 60));
+	assert_int_equal(flow_expire(t, 150), 0);	/* touched at 60 */
+	assert_null(find(t, 1, 200));
 	flow_table_free(t);
 }
 
@@ -952,6 +1158,10 @@ main(void)
 		cmocka_unit_test(test_advance_skip),
 		cmocka_unit_test(test_tcp),
 		cmocka_unit_test(test_tcp_syn),
+		cmocka_unit_test(test_tcp_rst),
+		cmocka_unit_test(test_tcp_decoys),
+		cmocka_unit_test(test_tcp_cap),
+		cmocka_unit_test(test_hold),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_siphash),
 		cmocka_unit_test(test_bad_args),

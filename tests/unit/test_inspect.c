@@ -103,13 +103,22 @@ struct tcpseg {
 	uint8_t flags;
 };
 
+/* What the next built packet carries beyond the usual (decoys): its TTL
+ * (0: 64) and TCP options (a multiple of 4 bytes). build() resets it. */
+static struct {
+	uint8_t ttl;
+	uint8_t opt[40];
+	size_t optlen;
+} next_pkt;
+
 /* An IPv4 or IPv6 packet from the client to the server. */
 static size_t
 build(uint8_t *out, int family, uint8_t proto, uint16_t sport, uint16_t dport,
     const struct tcpseg *t, const void *payload, size_t len)
 {
-	size_t ipl = family == 4 ? 20 : 40, l4l = proto == IPPROTO_TCP ? 20 : 8;
-	uint8_t *l4 = out + ipl;
+	size_t ipl = family == 4 ? 20 : 40;
+	size_t l4l = proto == IPPROTO_TCP ? 20 + next_pkt.optlen : 8;
+	uint8_t *l4 = out + ipl, ttl = next_pkt.ttl ? next_pkt.ttl : 64;
 	uint16_t c;
 
 	memset(out, 0, ipl + l4l);
@@ -117,7 +126,7 @@ build(uint8_t *out, int family, uint8_t proto, uint16_t sport, uint16_t dport,
 		out[0] = 0x45;
 		out[2] = (uint8_t)((ipl + l4l + len) >> 8);
 		out[3] = (uint8_t)(ipl + l4l + len);
-		out[8] = 64;
+		out[8] = ttl;
 		out[9] = proto;
 		memcpy(out + 12, C4, 4);
 		memcpy(out + 16, S4, 4);
@@ -129,7 +138,7 @@ build(uint8_t *out, int family, uint8_t proto, uint16_t sport, uint16_t dport,
 		out[4] = (uint8_t)((l4l + len) >> 8);
 		out[5] = (uint8_t)(l4l + len);
 		out[6] = proto;
-		out[7] = 64;
+		out[7] = ttl;
 		memcpy(out + 8, C6, 16);
 		memcpy(out + 24, S6, 16);
 	}
@@ -142,10 +151,11 @@ build(uint8_t *out, int family, uint8_t proto, uint16_t sport, uint16_t dport,
 			l4[4 + i] = (uint8_t)(t->seq >> (24 - 8 * i));
 			l4[8 + i] = (uint8_t)(t->ack >> (24 - 8 * i));
 		}
-		l4[12] = 0x50;
+		l4[12] = (uint8_t)((l4l / 4) << 4);
 		l4[13] = t->flags;
 		l4[14] = 0xff;
 		l4[15] = 0xff;
+		memcpy(l4 + 20, next_pkt.opt, next_pkt.optlen);
 	} else {
 		l4[4] = (uint8_t)((l4l + len) >> 8);
 		l4[5] = (uint8_t)(l4l + len);
@@ -156,6 +166,7 @@ build(uint8_t *out, int family, uint8_t proto, uint16_t sport, uint16_t dport,
 	    family == 4 ? 4 : 16, proto, l4, l4l + len);
 	l4[proto == IPPROTO_TCP ? 16 : 6] = (uint8_t)(c >> 8);
 	l4[proto == IPPROTO_TCP ? 17 : 7] = (uint8_t)c;
+	memset(&next_pkt, 0, sizeof(next_pkt));
 	return ipl + l4l + len;
 }
 
@@ -535,13 +546,16 @@ test_tls_late_packets(void **state)
 	assert_false(res.decided);
 }
 
-/* Overlapping segments that disagree: the blocking version wins. */
+/* Overlapping segments that disagree: the server holds the first copy
+ * (passed, parsed), veto follows it: the second copy is dropped and
+ * counted, and the flow is decided on what the server assembles. */
 static void
 test_tls_conflict(void **state)
 {
 	struct blob h, alt;
 	const char *good = "opensxl.example.com";	/* same length */
 	size_t part;
+	uint64_t conflicts = STATS_GET(st->pkt[SP_TCP_CONFLICT]);
 
 	(void)state;
 	load("tls/openssl_tls13.bin", &h);
@@ -557,11 +571,22 @@ test_tls_conflict(void **state)
 	tcp_send(4, 43000, 443, 0, alt.b, part);
 	assert_int_equal(res.verdict, IV_PASS);
 	assert_false(res.decided);
-	/* ...then the whole hello again, naming the blocked host */
+	/* ...then the whole hello again, naming the blocked host: dropped */
 	tcp_send(4, 43000, 443, 0, h.b, h.n);
+	assert_int_equal(res.verdict, IV_DROP);
+	assert_false(res.decided);
+	assert_int_equal(STATS_GET(st->pkt[SP_TCP_CONFLICT]), conflicts + 1);
+	assert_true(STATS_GET(st->pkt[SP_REASM_CONFLICT]) >= 1);
+	/* the server's stream goes on from what it holds */
+	tcp_send(4, 43000, 443, (uint32_t)part, h.b + part, h.n - part);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	assert_string_equal(res.name, good);
+	/* the twin: an exact retransmission overlapping the end is taken */
+	tcp_open(4, 43001, 443);
+	tcp_send(4, 43001, 443, 0, h.b, part);
+	tcp_send(4, 43001, 443, 0, h.b, h.n);
 	assert_int_equal(res.verdict, IV_BLOCK_FLOW);
 	assert_string_equal(res.match.id, "tls1");
-	assert_true(STATS_GET(st->pkt[SP_REASM_CONFLICT]) >= 1);
 }
 
 /* --- HTTP ----------------------------------------------------------- */
@@ -722,6 +747,504 @@ test_quic_v1_v2_multi_initial(void **state)
 	quic_ctx_free(qc);
 }
 
+/* --- issue 12: a client that shapes its own traffic ----------------------
+ * Each bypass found on the old main, through inspect() with crafted
+ * packets (the attack: never allowed), and its legitimate twin (completes
+ * and is decided correctly). Flows use ISN 1000 (tcp_open). */
+
+/* One IPv4 TCP segment with any sequence number and flags. */
+static void
+seg(uint16_t sport, uint32_t seq, uint8_t flags, const void *data, size_t len)
+{
+	static uint8_t pkt[MAXPKT];
+	struct tcpseg t = {seq, 5001, flags};
+
+	run(pkt, build(pkt, 4, IPPROTO_TCP, sport, 443, &t, data, len));
+}
+
+#define DATA (PKT_TCP_ACK | PKT_TCP_PSH)
+
+/* The blocked hello (openssl.example.com) and its allowed twin. */
+static void
+hellos(struct blob *bad, struct blob *good)
+{
+	uint8_t *n;
+
+	load("tls/openssl_tls13.bin", bad);
+	*good = *bad;
+	n = memmem(good->b, good->n, "openssl.example.com", 19);
+	assert_non_null(n);
+	memcpy(n, "opensxl.example.com", 19);
+}
+
+static void
+want_blocked(const char *id)
+{
+	assert_int_equal(res.verdict, IV_BLOCK_FLOW);
+	assert_true(res.decided);
+	if (id != NULL)
+		assert_string_equal(res.match.id, id);
+}
+
+static void
+want_undecided(enum inspect_verdict v)
+{
+	assert_int_equal(res.verdict, v);
+	assert_false(res.decided);
+}
+
+/* (a) one byte at offset 16384 marked the flow over the cap: allowed. */
+static void
+test_bypass_a_far_byte(void **state)
+{
+	struct blob bad, good;
+	uint64_t ahead = STATS_GET(st->pkt[SP_TCP_AHEAD]);
+
+	(void)state;
+	hellos(&bad, &good);
+	tcp_open(4, 50000, 443);
+	tcp_send(4, 50000, 443, 16384, "x", 1);
+	want_undecided(IV_DROP);
+	assert_int_equal(STATS_GET(st->pkt[SP_TCP_AHEAD]), ahead + 1);
+	tcp_send(4, 50000, 443, 0, bad.b, bad.n);
+	want_blocked("tls1");
+	/* twin: reordered halves of an allowed hello, the sender retransmits
+	 * in order: decided on its name */
+	tcp_open(4, 50001, 443);
+	tcp_send(4, 50001, 443, 100, good.b + 100, good.n - 100);
+	want_undecided(IV_DROP);
+	tcp_send(4, 50001, 443, 0, good.b, 100);
+	want_undecided(IV_PASS);
+	tcp_send(4, 50001, 443, 100, good.b + 100, good.n - 100);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	assert_string_equal(res.name, "opensxl.example.com");
+}
+
+/* (b) a second SYN with another ISN mid-handshake restarted veto's copy
+ * of the stream, which then started mid-hello: "not HTTP", allowed. */
+static void
+test_bypass_b_second_syn(void **state)
+{
+	struct blob bad, good;
+	size_t half = 160;
+
+	(void)state;
+	hellos(&bad, &good);
+	tcp_open(4, 50010, 443);
+	tcp_send(4, 50010, 443, 0, bad.b, half);
+	seg(50010, 777000, PKT_TCP_SYN, NULL, 0);
+	want_undecided(IV_DROP);
+	assert_true(STATS_GET(st->pkt[SP_TCP_SYN_ISN]) >= 1);
+	/* the rest sent in the new ISN's space is not the server's stream */
+	seg(50010, 777001 + (uint32_t)half, DATA, bad.b + half, bad.n - half);
+	assert_int_equal(res.verdict, IV_DROP);
+	assert_int_not_equal(res.verdict, IV_ALLOW_FLOW);
+	tcp_send(4, 50010, 443, (uint32_t)half, bad.b + half, bad.n - half);
+	want_blocked("tls1");
+	/* twin: a retransmitted SYN (same ISN) changes nothing */
+	tcp_open(4, 50011, 443);
+	tcp_send(4, 50011, 443, 0, good.b, half);
+	seg(50011, 1000, PKT_TCP_SYN, NULL, 0);
+	want_undecided(IV_PASS);
+	tcp_send(4, 50011, 443, (uint32_t)half, good.b + half, good.n - half);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+}
+
+/* (c) past the 10 s idle expiry, the second half first: midstream,
+ * allowed. Undecided flows holding data are now held 60 s; past that, a
+ * flow seen mid-stream is never allowed. */
+static void
+test_bypass_c_idle_midstream(void **state)
+{
+	struct blob bad, good;
+	size_t half = 160;
+	uint64_t mid = STATS_GET(st->pkt[SP_TCP_MIDSTREAM]);
+
+	(void)state;
+	hellos(&bad, &good);
+	tcp_open(4, 50020, 443);
+	tcp_send(4, 50020, 443, 0, bad.b, half);
+	clock_ms += 11000;
+	tcp_send(4, 50020, 443, (uint32_t)half + 20, bad.b + half + 20,
+	    bad.n - half - 20);
+	want_undecided(IV_DROP);	/* still held: out of order */
+	tcp_send(4, 50020, 443, (uint32_t)half, bad.b + half, bad.n - half);
+	want_blocked("tls1");
+	/* past the hold: the second half alone starts a midstream flow */
+	tcp_open(4, 50021, 443);
+	tcp_send(4, 50021, 443, 0, bad.b, half);
+	clock_ms += 61000;
+	tcp_send(4, 50021, 443, (uint32_t)half, bad.b + half, bad.n - half);
+	want_blocked(NULL);
+	assert_int_equal(STATS_GET(st->pkt[SP_TCP_MIDSTREAM]), mid + 1);
+	/* twin: a slow client (11 s between its segments) is decided */
+	tcp_open(4, 50022, 443);
+	tcp_send(4, 50022, 443, 0, good.b, half);
+	clock_ms += 11000;
+	tcp_send(4, 50022, 443, (uint32_t)half, good.b + half, good.n - half);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+}
+
+/* (d) any RST made veto forget the flow (the server ignores an inexact
+ * one, RFC 5961), and the rest went through as a new midstream flow. */
+static void
+test_bypass_d_inexact_rst(void **state)
+{
+	struct blob bad;
+	size_t half = 160;
+
+	(void)state;
+	hellos(&bad, &(struct blob){0});
+	tcp_open(4, 50030, 443);
+	tcp_send(4, 50030, 443, 0, bad.b, half);
+	seg(50030, 1001 + (uint32_t)half + 500, PKT_TCP_RST, NULL, 0);
+	want_undecided(IV_DROP);
+	seg(50030, 1001, PKT_TCP_RST | PKT_TCP_ACK, NULL, 0);
+	want_undecided(IV_DROP);
+	assert_true(STATS_GET(st->pkt[SP_TCP_RST]) >= 2);
+	tcp_send(4, 50030, 443, (uint32_t)half, bad.b + half, bad.n - half);
+	want_blocked("tls1");
+	/* twin: the exact RST passes and releases; what follows is a new
+	 * flow seen mid-stream: never allowed */
+	tcp_open(4, 50031, 443);
+	tcp_send(4, 50031, 443, 0, bad.b, half);
+	seg(50031, 1001 + (uint32_t)half, PKT_TCP_RST, NULL, 0);
+	want_undecided(IV_PASS);
+	tcp_send(4, 50031, 443, (uint32_t)half, bad.b + half, bad.n - half);
+	assert_int_equal(res.verdict, IV_BLOCK_FLOW);
+}
+
+/* (e) eight one-byte islands, then the SNI segment as a ninth: refused by
+ * the reassembly (too many holes) but passed to the server unseen. */
+static void
+test_bypass_e_islands(void **state)
+{
+	struct blob bad, good;
+
+	(void)state;
+	hellos(&bad, &good);
+	tcp_open(4, 50040, 443);
+	tcp_send(4, 50040, 443, 0, bad.b, 100);
+	for (uint32_t i = 0; i < 8; i++) {
+		tcp_send(4, 50040, 443, 200 + 2 * i, bad.b + 200 + 2 * i, 1);
+		want_undecided(IV_DROP);
+	}
+	tcp_send(4, 50040, 443, 140, bad.b + 140, 40);	/* the SNI */
+	want_undecided(IV_DROP);
+	tcp_send(4, 50040, 443, 100, bad.b + 100, bad.n - 100);
+	want_blocked("tls1");
+	/* twin: the same hello in 1-byte segments in order, under the cap */
+	tcp_open(4, 50041, 443);
+	tcp_send(4, 50041, 443, 0, good.b, 150);
+	for (uint32_t i = 150; i < 160; i++) {
+		tcp_send(4, 50041, 443, i, good.b + i, 1);
+		want_undecided(IV_PASS);
+	}
+	tcp_send(4, 50041, 443, 160, good.b + 160, good.n - 160);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+}
+
+/* A ClientHello of about n bytes: the captured one with a padding
+ * extension (type 21) of pad bytes before its extensions (the SNI after). */
+static size_t
+big_hello(const struct blob *in, size_t pad, uint8_t *out)
+{
+	const uint8_t *b = in->b;
+	size_t off = 5 + 4 + 2 + 32, ext, n;
+	uint32_t hl;
+	unsigned rl, el;
+
+	off += 1 + b[off];				/* session id */
+	off += 2 + ((size_t)b[off] << 8 | b[off + 1]);	/* suites */
+	off += 1 + b[off];				/* compression */
+	ext = off;
+	el = (unsigned)(b[ext] << 8 | b[ext + 1]) + 4 + (unsigned)pad;
+	memcpy(out, b, ext);
+	out[ext] = (uint8_t)(el >> 8);
+	out[ext + 1] = (uint8_t)el;
+	out[ext + 2] = 0;
+	out[ext + 3] = 21;
+	out[ext + 4] = (uint8_t)(pad >> 8);
+	out[ext + 5] = (uint8_t)pad;
+	memset(out + ext + 6, 0, pad);
+	memcpy(out + ext + 6 + pad, b + ext + 2, in->n - ext - 2);
+	n = in->n + 4 + pad;
+	rl = (unsigned)(n - 5);
+	out[3] = (uint8_t)(rl >> 8);
+	out[4] = (uint8_t)rl;
+	hl = (uint32_t)(n - 9);
+	out[6] = (uint8_t)(hl >> 16);
+	out[7] = (uint8_t)(hl >> 8);
+	out[8] = (uint8_t)hl;
+	return n;
+}
+
+/* Send n bytes in order in segments of 1400 from stream offset 0; stop at
+ * the first decided or dropped packet. */
+static void
+send_all(uint16_t sport, const uint8_t *b, size_t n)
+{
+	for (size_t o = 0; o < n; o += 1400) {
+		tcp_send(4, sport, 443, (uint32_t)o, b + o, MIN(1400, n - o));
+		if (res.verdict != IV_PASS)
+			return;
+	}
+}
+
+/* (f) a ClientHello larger than 16 KiB (OpenSSL takes far larger) with
+ * the SNI at its end was allowed. Now: tcp_overcap (default block). */
+static void
+test_bypass_f_big_hello(void **state)
+{
+	static uint8_t hb[20000];
+	struct blob bad, good;
+	size_t n;
+	uint64_t pol0 = STATS_GET(st->pkt[SP_OVER_CAP_POLICY]);
+
+	(void)state;
+	hellos(&bad, &good);
+	n = big_hello(&bad, 17000, hb);
+	tcp_open(4, 50050, 443);
+	send_all(50050, hb, n);
+	want_blocked(NULL);
+	assert_int_equal(res.action, VACT_BLOCKED);
+	assert_int_equal(STATS_GET(st->pkt[SP_OVER_CAP_POLICY]), pol0 + 1);
+	/* twin: a padded hello under the cap is decided on its name */
+	n = big_hello(&good, 8000, hb);
+	tcp_open(4, 50051, 443);
+	send_all(50051, hb, n);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	assert_string_equal(res.name, "opensxl.example.com");
+	n = big_hello(&bad, 8000, hb);
+	tcp_open(4, 50052, 443);
+	send_all(50052, hb, n);
+	want_blocked("tls1");
+	/* the operator's choice: tcp_overcap = allow, counted */
+	stop();
+	start("tcp_overcap = allow\n");
+	n = big_hello(&bad, 17000, hb);
+	tcp_open(4, 50053, 443);
+	send_all(50053, hb, n);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	assert_int_equal(STATS_GET(st->pkt[SP_OVER_CAP_POLICY]), 1);
+	stop();
+	start("");
+}
+
+/* (g) a packet truncated by the queue's copy range was passed unseen. */
+static void
+test_bypass_g_truncated(void **state)
+{
+	static uint8_t pkt[MAXPKT];
+	struct tcpseg t = {1001, 5001, DATA};
+	struct blob bad;
+	struct inspect_meta m = {0, INSPECT_CSUM_UNVERIFIED | INSPECT_TRUNCATED};
+	size_t n;
+
+	(void)state;
+	hellos(&bad, &(struct blob){0});
+	tcp_open(4, 50060, 443);
+	n = build(pkt, 4, IPPROTO_TCP, 50060, 443, &t, bad.b, bad.n);
+	m.now_ms = clock_ms;
+	inspect(ctx, pol, pkt, n - 100, &m, &res);
+	want_undecided(IV_DROP);
+	assert_true(STATS_GET(st->pkt[SP_TRUNCATED]) >= 1);
+	/* a malformed packet (bad TCP header length) is dropped too */
+	pkt[20 + 12] = 0xf0;
+	run(pkt, n);
+	want_undecided(IV_DROP);
+	/* twin: the whole packet is decided */
+	n = build(pkt, 4, IPPROTO_TCP, 50060, 443, &t, bad.b, bad.n);
+	run(pkt, n);
+	want_blocked("tls1");
+}
+
+/* (h) a hello in more one-byte segments than connbytes_cap was never
+ * decided: the kernel stops queueing the flow before the name arrives. */
+static void
+test_bypass_h_last_packet(void **state)
+{
+	struct blob bad, good;
+	uint32_t i;
+	uint64_t last = STATS_GET(st->pkt[SP_LAST_PACKET]);
+
+	(void)state;
+	hellos(&bad, &good);
+	tcp_open(4, 50070, 443);		/* packet 1 of 24 */
+	for (i = 0; i < 22; i++) {
+		tcp_send(4, 50070, 443, i, bad.b + i, 1);
+		want_undecided(IV_PASS);
+	}
+	tcp_send(4, 50070, 443, i, bad.b + i, 1);	/* packet 24 */
+	want_blocked(NULL);
+	assert_int_equal(STATS_GET(st->pkt[SP_LAST_PACKET]), last + 1);
+	/* twin: decided before the cap */
+	tcp_open(4, 50071, 443);
+	for (i = 0; i < 20; i++)
+		tcp_send(4, 50071, 443, i, good.b + i, 1);
+	tcp_send(4, 50071, 443, i, good.b + i, good.n - i);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	/* the operator's choice: undecided_last_packet = allow */
+	stop();
+	start("undecided_last_packet = allow\n");
+	tcp_open(4, 50072, 443);
+	for (i = 0; i < 22; i++)
+		tcp_send(4, 50072, 443, i, bad.b + i, 1);
+	tcp_send(4, 50072, 443, i, bad.b + i, 1);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	assert_int_equal(STATS_GET(st->pkt[SP_LAST_PACKET]), 1);
+	stop();
+	start("");
+}
+
+/* The overlap defence turned around: a segment that disagreed with bytes
+ * seen was dropped but its hole-filling bytes kept; a harmless name in
+ * them decided the flow. Now a TCP stream has no holes to fill. */
+static void
+test_bypass_overlap_fill(void **state)
+{
+	struct blob bad, good;
+	uint8_t mix[400];
+
+	(void)state;
+	hellos(&bad, &good);
+	tcp_open(4, 50080, 443);
+	tcp_send(4, 50080, 443, 0, bad.b, 140);
+	tcp_send(4, 50080, 443, 200, bad.b + 200, bad.n - 200);
+	want_undecided(IV_DROP);
+	/* [130, 200): 10 bytes that disagree, then the allowed name */
+	memcpy(mix, good.b, bad.n);
+	memset(mix + 130, 'Z', 10);
+	tcp_send(4, 50080, 443, 130, mix + 130, 70);
+	want_undecided(IV_DROP);
+	tcp_send(4, 50080, 443, 140, bad.b + 140, bad.n - 140);
+	want_blocked("tls1");
+	/* twin: a retransmission that agrees and fills on is taken */
+	tcp_open(4, 50081, 443);
+	tcp_send(4, 50081, 443, 0, good.b, 140);
+	tcp_send(4, 50081, 443, 130, good.b + 130, good.n - 130);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+}
+
+/* Decoys: a fake hello the server never gets (low TTL, MD5 option, old
+ * timestamp, no ACK, urgent) decided the flow. Bad checksums: as before. */
+static void
+test_bypass_decoys(void **state)
+{
+	static const uint8_t md5[] = {1, 1, 19, 18, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0, 0, 0, 0, 0, 0, 0};
+	static const uint8_t ts_syn[] = {1, 1, 8, 10, 0, 0, 0x10, 0, 0, 0, 0, 0};
+	static const uint8_t ts_old[] = {1, 1, 8, 10, 0, 0, 0x0f, 0, 0, 0, 0, 0};
+	static const uint8_t ts_new[] = {1, 1, 8, 10, 0, 0, 0x11, 0, 0, 0, 0, 0};
+	struct blob bad, good;
+	uint16_t sp = 50090;
+
+	(void)state;
+	hellos(&bad, &good);
+	/* TTL */
+	tcp_open(4, sp, 443);
+	next_pkt.ttl = 3;
+	tcp_send(4, sp, 443, 0, good.b, good.n);
+	want_undecided(IV_DROP);
+	tcp_send(4, sp, 443, 0, bad.b, bad.n);
+	want_blocked("tls1");
+	/* MD5 signature option, not negotiated */
+	tcp_open(4, ++sp, 443);
+	memcpy(next_pkt.opt, md5, sizeof(md5));
+	next_pkt.optlen = sizeof(md5);
+	tcp_send(4, sp, 443, 0, good.b, good.n);
+	want_undecided(IV_DROP);
+	tcp_send(4, sp, 443, 0, bad.b, bad.n);
+	want_blocked("tls1");
+	/* PAWS: the SYN had timestamps, the decoy's is older */
+	{
+		static uint8_t pkt[128];
+		struct tcpseg t = {1000, 0, PKT_TCP_SYN};
+		sp++;
+		memcpy(next_pkt.opt, ts_syn, sizeof(ts_syn));
+		next_pkt.optlen = sizeof(ts_syn);
+		run(pkt, build(pkt, 4, IPPROTO_TCP, sp, 443, &t, NULL, 0));
+	}
+	memcpy(next_pkt.opt, ts_new, sizeof(ts_new));
+	next_pkt.optlen = sizeof(ts_new);
+	seg(sp, 1001, PKT_TCP_ACK, NULL, 0);
+	memcpy(next_pkt.opt, ts_old, sizeof(ts_old));
+	next_pkt.optlen = sizeof(ts_old);
+	tcp_send(4, sp, 443, 0, good.b, good.n);
+	want_undecided(IV_DROP);
+	assert_true(STATS_GET(st->pkt[SP_TCP_PAWS]) >= 1);
+	memcpy(next_pkt.opt, ts_new, sizeof(ts_new));
+	next_pkt.optlen = sizeof(ts_new);
+	tcp_send(4, sp, 443, 0, bad.b, bad.n);
+	want_blocked("tls1");
+	/* no ACK flag; urgent data */
+	tcp_open(4, ++sp, 443);
+	seg(sp, 1001, PKT_TCP_PSH, good.b, good.n);
+	want_undecided(IV_DROP);
+	seg(sp, 1001, DATA | PKT_TCP_URG, good.b, good.n);
+	want_undecided(IV_DROP);
+	tcp_send(4, sp, 443, 0, bad.b, bad.n);
+	want_blocked("tls1");
+	/* the twin: the allowed hello with the connection's own TTL,
+	 * options and flags is decided on */
+	tcp_open(4, ++sp, 443);
+	tcp_send(4, sp, 443, 0, good.b, good.n);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	assert_string_equal(res.name, "opensxl.example.com");
+}
+
+/* Spoofing / TCP Fast Open: a SYN with data (a hello naming a blocked
+ * host) marked the 5-tuple BLOCK: a spoofer could cut a victim off. The
+ * packet is dropped, no mark is set; the handshake that follows decides. */
+static void
+test_bypass_syn_data(void **state)
+{
+	struct blob bad, good;
+
+	(void)state;
+	hellos(&bad, &good);
+	seg(50100, 1000, PKT_TCP_SYN, bad.b, bad.n);
+	want_undecided(IV_DROP);
+	assert_true(STATS_GET(st->pkt[SP_TCP_SYN_DATA]) >= 1);
+	tcp_open(4, 50100, 443);
+	tcp_send(4, 50100, 443, 0, good.b, good.n);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	/* twin: the blocked hello after the handshake is blocked */
+	seg(50101, 1000, PKT_TCP_SYN, good.b, good.n);
+	want_undecided(IV_DROP);
+	tcp_open(4, 50101, 443);
+	tcp_send(4, 50101, 443, 0, bad.b, bad.n);
+	want_blocked("tls1");
+}
+
+/* Reused 5-tuple: a new connection (the kernel queues its SYN only when
+ * conntrack made a new entry) started with the old flow's decision. */
+static void
+test_bypass_reused_tuple(void **state)
+{
+	struct blob bad, good;
+
+	(void)state;
+	hellos(&bad, &good);
+	tcp_open(4, 50110, 443);
+	tcp_send(4, 50110, 443, 0, good.b, good.n);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	/* the same source port, a new ISN: a new connection */
+	seg(50110, 90000, PKT_TCP_SYN, NULL, 0);
+	want_undecided(IV_PASS);
+	seg(50110, 90001, DATA, bad.b, bad.n);
+	want_blocked("tls1");
+	/* twin: a late copy of the old SYN (same ISN) keeps the decision,
+	 * and a blocked flow's new connection naming an allowed host is
+	 * allowed on its own name */
+	seg(50110, 90000, PKT_TCP_SYN, NULL, 0);
+	assert_int_equal(res.verdict, IV_BLOCK_FLOW);
+	seg(50110, 91000, PKT_TCP_SYN, NULL, 0);
+	want_undecided(IV_PASS);
+	seg(50110, 91001, DATA, good.b, good.n);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+}
+
 /* --- monitor mode and canaries ---------------------------------------- */
 
 static void
@@ -802,6 +1325,18 @@ main(void)
 		cmocka_unit_test(test_not_http_not_tls),
 		cmocka_unit_test(test_quic_chrome_captured),
 		cmocka_unit_test(test_quic_v1_v2_multi_initial),
+		cmocka_unit_test(test_bypass_a_far_byte),
+		cmocka_unit_test(test_bypass_b_second_syn),
+		cmocka_unit_test(test_bypass_c_idle_midstream),
+		cmocka_unit_test(test_bypass_d_inexact_rst),
+		cmocka_unit_test(test_bypass_e_islands),
+		cmocka_unit_test(test_bypass_f_big_hello),
+		cmocka_unit_test(test_bypass_g_truncated),
+		cmocka_unit_test(test_bypass_h_last_packet),
+		cmocka_unit_test(test_bypass_overlap_fill),
+		cmocka_unit_test(test_bypass_decoys),
+		cmocka_unit_test(test_bypass_syn_data),
+		cmocka_unit_test(test_bypass_reused_tuple),
 		cmocka_unit_test(test_monitor_mode),
 		cmocka_unit_test(test_canary_counted),
 		cmocka_unit_test(test_garbage),

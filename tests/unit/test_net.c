@@ -25,6 +25,7 @@ test_forms(void **state)
 	} cases[] = {
 		{"192.0.2.1:80", NET_PORT_REQUIRED, AF_INET, 80},
 		{"192.0.2.1", 0, AF_INET, 53},
+		{"[2001:db8::1]", NET_PORT_ZERO, AF_INET6, 53},
 		{"192.0.2.1", NET_PORT_REQUIRED, 0, 0},
 		{"[2001:db8::1]:8080", NET_PORT_REQUIRED, AF_INET6, 8080},
 		{"[2001:db8::1]", 0, AF_INET6, 53},

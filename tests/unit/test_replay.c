@@ -247,8 +247,9 @@ build_session(void)
 	udp(&q1, qp, (size_t)m);
 	udp(&q1, qp, (size_t)m);
 
-	/* a ClientHello for a blocked name, one byte a segment: the kernel
-	 * stops queueing it after connbytes_cap packets, before the name */
+	/* a ClientHello for a blocked name, one byte a segment: still
+	 * undecided on the last packet the kernel queues (connbytes_cap), it
+	 * is blocked by undecided_last_packet (issue 12, bypass h) */
 	memset(&h, 0, sizeof(h));
 	h.sni = "bad.example";
 	n = probe_client_hello(&h, b, sizeof(b));
@@ -280,7 +281,7 @@ check_counts(struct replay *r, const char *what, bool monitor)
 	assert_int_equal(c->decisions[VPROTO_DNS][VACT_ALLOWED], 1);
 	assert_int_equal(c->decisions[VPROTO_DNS][VACT_BLOCKED], 2);
 	assert_int_equal(c->decisions[VPROTO_TLS][VACT_ALLOWED], 1);
-	assert_int_equal(c->decisions[VPROTO_TLS][VACT_BLOCKED], 1);
+	assert_int_equal(c->decisions[VPROTO_TLS][VACT_BLOCKED], 2);
 	assert_int_equal(c->decisions[VPROTO_HTTP][VACT_ALLOWED], 1);
 	assert_int_equal(c->decisions[VPROTO_HTTP][VACT_BLOCKED], 1);
 	assert_int_equal(c->decisions[VPROTO_QUIC][VACT_BLOCKED], 1);
@@ -305,13 +306,13 @@ check_counts(struct replay *r, const char *what, bool monitor)
 	assert_int_equal(blocked[3][VPROTO_TLS], 1);	/* the canary */
 	assert_int_equal(c->fate[RF_FRAGMENT], 1);
 	assert_int_equal(c->fate[RF_TRUNCATED], 1);
-	assert_int_equal(c->fate[RF_OVER_CAP], 60 + 2 - 24);	/* SYN, ACK */
+	assert_int_equal(c->fate[RF_OVER_CAP], 0);
 	/* decided flows: the retransmitted hello, its RST, the data after
-	 * the allowed hello, the QUIC Initial sent again, and the reset to
-	 * the DNS server (in monitor mode a DNS-over-TCP flow never leaves
-	 * the queue) */
-	assert_int_equal(c->fate[RF_DECIDED], monitor ? 4 : 5);
-	assert_int_equal(c->monitor, monitor ? 5 : 0);
+	 * the allowed hello, the QUIC Initial sent again, the reset to the
+	 * DNS server (in monitor mode a DNS-over-TCP flow never leaves the
+	 * queue), and the one-byte hello after its 24th packet (SYN, ACK) */
+	assert_int_equal(c->fate[RF_DECIDED], (monitor ? 4 : 5) + 60 + 2 - 24);
+	assert_int_equal(c->monitor, monitor ? 6 : 0);
 	assert_true(c->fate[RF_REPLY] >= 10);
 	assert_int_equal(c->fate[RF_OTHER_PORT], 3);
 }
@@ -461,7 +462,7 @@ on_decision(void *arg, const struct inspect_result *r)
 	if (s->n < 16)
 		snprintf(s->names[s->n++], sizeof(s->names[0]), "%s %s %s %s",
 		    veto_proto_name(r->proto), veto_action_name(r->action),
-		    r->action == VACT_BLOCKED ? r->match.id : "-", r->name);
+		    r->action == VACT_BLOCKED && r->match.id ? r->match.id : "-", r->name);
 }
 
 static void
@@ -517,6 +518,7 @@ test_pcapng_and_names(void **state)
 		"http allowed - share.example/index.html",
 		"http blocked u1 share.example/u/123/photo.jpg",
 		"quic blocked d2 evil.example",
+		"tls blocked - ",	/* undecided at connbytes_cap */
 	};
 	struct seen s = {.n = 0};
 	char path[128];

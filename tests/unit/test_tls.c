@@ -593,7 +593,7 @@ test_not_tls(void **state)
 		{ "\x16\xfe\xfd", 3, TLS_NOT_TLS },		/* DTLS */
 		{ "\x17\x03\x03\x00\x10", 5, TLS_NOT_TLS },	/* app data */
 		{ "\x80\x2e\x01\x00\x02", 5, TLS_NOT_TLS },	/* SSLv2 hello */
-		{ "\x16\x03\x01\x00\x00", 5, TLS_MALFORMED },	/* empty */
+		{ "\x16\x03\x01\x00\x00", 5, TLS_NEED_MORE },	/* empty */
 		{ "\x16\x03\x01\x48\x01", 5, TLS_MALFORMED },	/* too long */
 		{ "\x16\x03\x01\x00\x04\x02", 6, TLS_MALFORMED },/* ServerHello */
 		{ "\x16\x03\x01\x00\x04\x01", 6, TLS_NEED_MORE },
@@ -681,6 +681,40 @@ test_malformed(void **state)
 	assert_true(h.flags & TLS_F_COMPLETE);
 }
 
+/* An empty handshake record is legal TLS (OpenSSL reads on past it): the
+ * hello after it is parsed, never malformed; the twin without it too. */
+static void
+test_empty_record(void **state)
+{
+	static uint8_t stream[FILE_MAX + 10];
+	struct blob b;
+	struct tls_hello h;
+
+	(void)state;
+	load("tls/openssl_tls13.bin", &b);
+	memcpy(stream, "\x16\x03\x01\x00\x00", 5);
+	memcpy(stream + 5, b.b, b.n);
+	assert_int_equal(tls_parse_stream(stream, 5, scratch, sizeof(scratch),
+	    &h), TLS_NEED_MORE);
+	assert_int_equal(tls_parse_stream(stream, b.n + 5, scratch,
+	    sizeof(scratch), &h), TLS_NAME);
+	assert_name(&h, "openssl.example.com");
+	/* two empty records, one of them between the hello's fragments */
+	memcpy(stream + 5, b.b, 5 + 40);
+	stream[5 + 3] = 0;
+	stream[5 + 4] = 40;
+	memcpy(stream + 50, "\x16\x03\x01\x00\x00", 5);
+	memcpy(stream + 55, "\x16\x03\x01", 3);
+	stream[58] = (uint8_t)((b.n - 45) >> 8);
+	stream[59] = (uint8_t)(b.n - 45);
+	memcpy(stream + 60, b.b + 45, b.n - 45);
+	assert_int_equal(tls_parse_stream(stream, 60 + b.n - 45, scratch,
+	    sizeof(scratch), &h), TLS_NAME);
+	assert_name(&h, "openssl.example.com");
+	assert_int_equal(tls_parse_stream(b.b, b.n, scratch, sizeof(scratch),
+	    &h), TLS_NAME);
+}
+
 int
 main(void)
 {
@@ -694,6 +728,7 @@ main(void)
 		cmocka_unit_test(test_multi_and_ech),
 		cmocka_unit_test(test_name_late),
 		cmocka_unit_test(test_not_tls),
+		cmocka_unit_test(test_empty_record),
 		cmocka_unit_test(test_malformed),
 	};
 
