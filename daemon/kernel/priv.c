@@ -25,7 +25,11 @@ priv_no_core(struct verr *e)
 		verr_set(e, "prctl(PR_SET_DUMPABLE, 0): %s", strerror(errno));
 		return -1;
 	}
-	if (setrlimit(RLIMIT_CORE, &rl) == -1) {
+	/* a sandbox that forbids setrlimit (systemd's ~@resources) and set
+	 * LimitCORE=0 already is as good */
+	if (setrlimit(RLIMIT_CORE, &rl) == -1 &&
+	    (getrlimit(RLIMIT_CORE, &rl) == -1 || rl.rlim_cur != 0 ||
+	    rl.rlim_max != 0)) {
 		verr_set(e, "setrlimit(RLIMIT_CORE, 0): %s", strerror(errno));
 		return -1;
 	}
