@@ -201,15 +201,21 @@ print_blocked(const cJSON *j)
 {
 	const cJSON *b = cJSON_GetObjectItem(j, "blocked"), *r;
 
-	printf("\nBlocked by category\n  %-16s %-16s %10s %10s %10s %10s %10s\n",
-	    "FEED", "CATEGORY", "dns", "http", "tls", "quic", "total");
+	/* the protocol columns come from the protocol table (core/veto.h) */
+	printf("\nBlocked by category\n  %-16s %-16s", "FEED", "CATEGORY");
+	for (int p = 0; p < VPROTO_COUNT; p++)
+		printf(" %10s", veto_proto_name((enum veto_proto)p));
+	printf(" %10s\n", "total");
 	if (cJSON_GetArraySize(b) == 0)
 		printf("  (none)\n");
-	cJSON_ArrayForEach(r, b)
-		printf("  %-16s %-16s %10" PRIu64 " %10" PRIu64 " %10" PRIu64
-		    " %10" PRIu64 " %10" PRIu64 "\n", str(r, "feed", "?"),
-		    str(r, "category", "?"), num(r, "dns"), num(r, "http"),
-		    num(r, "tls"), num(r, "quic"), num(r, "total"));
+	cJSON_ArrayForEach(r, b) {
+		printf("  %-16s %-16s", str(r, "feed", "?"),
+		    str(r, "category", "?"));
+		for (int p = 0; p < VPROTO_COUNT; p++)
+			printf(" %10" PRIu64, num(r,
+			    veto_proto_name((enum veto_proto)p)));
+		printf(" %10" PRIu64 "\n", num(r, "total"));
+	}
 }
 
 /* key value pairs of an object, three per line, zeros left out. */
