@@ -61,3 +61,4 @@ run_script stoppage tests/bench/stoppage.sh
 run_script rpz tests/bench/rpz.sh
 run_script squid tests/bench/squid.sh
 run_script net tests/bench/net.sh
+run_script reorder tests/bench/reorder.sh
