@@ -58,7 +58,8 @@ usage(int rc)
 	    "  -c CONF  configuration file (default /etc/veto/veto.conf)\n"
 	    "  -d       stay in the foreground and log to stderr\n"
 	    "  -n       check the configuration and the lists, then exit\n"
-	    "  -v       verbose (debug) logging; never client data\n");
+	    "  -v       verbose (debug) logging; never client data\n\n"
+	    "See vetod(8) and veto.conf(5).\n");
 	exit(rc);
 }
 
@@ -164,7 +165,9 @@ main(int argc, char **argv)
 	    "enforce", d.conf->nfeeds);
 
 	while (!got_term) {
-		struct timespec ts = {1, 0};
+		/* 100 ms: the queues' fill level is sampled this often
+		 * (servers.h); the rest of the tick is paced by the clock */
+		struct timespec ts = {0, 100 * 1000 * 1000};
 
 		if (ppoll(d.pfds, d.npfds, &ts, &waitmask) == -1 &&
 		    errno != EINTR)
