@@ -329,6 +329,7 @@ read_rules(struct status_rules *r)
 			r->rate_dns += one.rate_dns;
 			r->rate_flows += one.rate_flows;
 			r->dns_cap += one.dns_cap;
+			r->reopen += one.reopen;
 		}
 		free(text);
 	}
@@ -370,7 +371,8 @@ print_stats(cJSON *j, bool rules_ok, const struct status_rules *r)
 		    r->allowed, r->blocked);
 		printf("Dropped before the queue: over rate_limit_dns %" PRIu64
 		    ", over rate_limit_flows %" PRIu64 ", over dns_tcp_bytes_cap %"
-		    PRIu64 "\n", r->rate_dns, r->rate_flows, r->dns_cap);
+		    PRIu64 ", SYN on an allowed connection %" PRIu64 "\n",
+		    r->rate_dns, r->rate_flows, r->dns_cap, r->reopen);
 	}
 }
 
@@ -386,6 +388,7 @@ rules_json(cJSON *j, const struct status_rules *r)
 	cJSON_AddNumberToObject(o, "rate_limited_dns", (double)r->rate_dns);
 	cJSON_AddNumberToObject(o, "rate_limited_flows", (double)r->rate_flows);
 	cJSON_AddNumberToObject(o, "dns_tcp_capped", (double)r->dns_cap);
+	cJSON_AddNumberToObject(o, "reopen_dropped", (double)r->reopen);
 }
 
 int

@@ -953,6 +953,24 @@ quic_crypto(void *arg, uint64_t off, const uint8_t *data, size_t len)
 	return 0;
 }
 
+/* An Initial the rules queue again on a decided flow (rules.h 1b): with
+ * another DCID than the flow's first, it may open a new connection on the
+ * 5-tuple, decided on its own name (a later Initial of the same connection
+ * that carries the server's connection ID just fails to decrypt: it passes
+ * on the connmark the flow already has). */
+static bool
+quic_new_conn(const struct pkt *p, const struct fstate *fs)
+{
+	const uint8_t *b = p->payload;
+
+	if (fs->kind != FK_QUIC || !fs->u.quic.set ||
+	    !quic_is_initial(b, p->payload_len) || p->payload_len < 6 ||
+	    p->payload_len < 6 + (size_t)b[5])
+		return false;
+	return b[5] != fs->u.quic.dcid_len ||
+	    memcmp(b + 6, fs->u.quic.dcid, b[5]) != 0;
+}
+
 static void
 inspect_quic(struct call *c)
 {
@@ -977,9 +995,12 @@ inspect_quic(struct call *c)
 	}
 	fs = flow_user(f);
 	if (fs->decided) {
-		STATS_INC(ctx->st->pkt[SP_DECIDED_LATE]);
-		c->r->verdict = fs->decided;
-		return;
+		if (!quic_new_conn(p, fs)) {
+			STATS_INC(ctx->st->pkt[SP_DECIDED_LATE]);
+			c->r->verdict = fs->decided;
+			return;
+		}
+		flow_restart(ctx->flows, f);
 	}
 	fs->kind = FK_QUIC;
 	qf.f = f;

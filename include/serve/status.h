@@ -259,6 +259,8 @@ struct status_rules {
 	uint64_t rate_dns;	/* dropped by veto-rate-dns (rate_limit_dns) */
 	uint64_t rate_flows;	/* dropped by veto-rate-flows */
 	uint64_t dns_cap;	/* dropped by veto-dns-cap (dns_tcp_bytes_cap) */
+	uint64_t reopen;	/* dropped by veto-reopen (a SYN on an allowed
+				 * connection: issue 12) */
 };
 int status_parse_rules(const char *text, struct status_rules *out);
 
