@@ -780,8 +780,11 @@ stream_http(struct call *c, struct flow *f, struct fstate *fs)
 				return;
 			}
 		} else {
+			/* no name at all (HTTP/1.0 without Host, the HTTP/2
+			 * preface "PRI *"): a request without a usable name */
 			decide(c, VPROTO_HTTP, unc ? VACT_MALFORMED :
-			    VACT_ALLOWED, NULL);
+			    req.host.p == NULL ? VACT_UNKNOWN_NAME : VACT_ALLOWED,
+			    NULL);
 		}
 		fs->requests++;
 		if (!urls || req.form == HTTP_FORM_AUTHORITY) {
