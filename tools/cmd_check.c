@@ -17,10 +17,12 @@
  * canonicalise). Without INPUT arguments the inputs are read from standard
  * input, one a line, and the output is fully buffered.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "policy/list.h"
@@ -200,30 +202,57 @@ check_one(struct check *c, const char *in, size_t len, FILE *out)
 		fprintf(out, "allow %s\n", in);
 }
 
+/* One input line (without its newline): trimmed, checked unless empty. */
+static void
+check_line(struct check *c, char *s, size_t len, FILE *out)
+{
+	while (len > 0 && (s[len - 1] == '\r' || s[len - 1] == ' ' ||
+	    s[len - 1] == '\t'))
+		len--;
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	if (len == 0)
+		return;
+	s[len] = '\0';
+	check_one(c, s, len, out);
+}
+
+/* Lines from stdin, each answered as soon as it is read: the answers of
+ * the lines at hand are written, then flushed before the next read()
+ * could wait, so a program that writes one line and waits gets its
+ * answer, and a million lines piped in are still written in large
+ * blocks. A line longer than the buffer grows it. */
 static void
 check_stdin(struct check *c, FILE *out)
 {
-	char *line = NULL;
-	size_t cap = 0;
+	size_t cap = 1 << 16, have = 0;
+	char *buf = xrealloc(NULL, cap);
 	ssize_t n;
 
-	while ((n = getline(&line, &cap, stdin)) >= 0) {
-		char *s = line;
-		size_t len = (size_t)n;
-
-		while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r' ||
-		    s[len - 1] == ' ' || s[len - 1] == '\t'))
-			len--;
-		while (len > 0 && (*s == ' ' || *s == '\t')) {
-			s++;
-			len--;
+	for (;;) {
+		char *nl, *p = buf;
+		while ((nl = memchr(p, '\n', have - (size_t)(p - buf))) != NULL) {
+			check_line(c, p, (size_t)(nl - p), out);
+			p = nl + 1;
 		}
-		if (len == 0)
+		have -= (size_t)(p - buf);
+		memmove(buf, p, have);
+		if (have + 1 >= cap)
+			buf = xrealloc(buf, cap *= 2);
+		if (fflush(out) != 0)
+			break;
+		n = read(STDIN_FILENO, buf + have, cap - have - 1);
+		if (n < 0 && errno == EINTR)
 			continue;
-		s[len] = '\0';
-		check_one(c, s, len, out);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
 	}
-	free(line);
+	if (have > 0)		/* a last line without a newline */
+		check_line(c, buf, have, out);
+	free(buf);
 }
 
 /* Options into c; returns 0, or the exit code to stop with. */

@@ -498,9 +498,11 @@ text_blocked(const struct run *run)
 		    "-", sum_protos(c->blocked_no_entry));
 	if (!any)
 		return;
-	printf("\nblocked per entry:\n  %-28s %-12s %-12s %-6s %7s %7s %7s "
-	    "%7s %7s\n", "feed", "category", "entry", "type", "dns", "http",
-	    "tls", "quic", "total");
+	printf("\nblocked per entry:\n  %-28s %-12s %-12s %-6s", "feed",
+	    "category", "entry", "type");
+	for (int p = 0; p < VPROTO_COUNT; p++)
+		printf(" %7s", veto_proto_name((enum veto_proto)p));
+	printf(" %7s\n", "total");
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t v[VPROTO_COUNT];
 		struct match_result m;
@@ -509,11 +511,12 @@ text_blocked(const struct run *run)
 		if (sum_protos(v) == 0)
 			continue;
 		matcher_entry(pol->matcher, i, &m);
-		printf("  %-28s %-12s %-12s %-6s %7" PRIu64 " %7" PRIu64 " %7"
-		    PRIu64 " %7" PRIu64 " %7" PRIu64 "\n", feed_id(pol, m.feed),
+		printf("  %-28s %-12s %-12s %-6s", feed_id(pol, m.feed),
 		    cat_id(pol, m.feed, m.cat), m.id,
-		    list_type_name((enum list_entry_type)m.type), v[0], v[1],
-		    v[2], v[3], sum_protos(v));
+		    list_type_name((enum list_entry_type)m.type));
+		for (int p = 0; p < VPROTO_COUNT; p++)
+			printf(" %7" PRIu64, v[p]);
+		printf(" %7" PRIu64 "\n", sum_protos(v));
 	}
 }
 

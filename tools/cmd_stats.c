@@ -201,15 +201,21 @@ print_blocked(const cJSON *j)
 {
 	const cJSON *b = cJSON_GetObjectItem(j, "blocked"), *r;
 
-	printf("\nBlocked by category\n  %-16s %-16s %10s %10s %10s %10s %10s\n",
-	    "FEED", "CATEGORY", "dns", "http", "tls", "quic", "total");
+	/* the protocol columns come from the protocol table (core/veto.h) */
+	printf("\nBlocked by category\n  %-16s %-16s", "FEED", "CATEGORY");
+	for (int p = 0; p < VPROTO_COUNT; p++)
+		printf(" %10s", veto_proto_name((enum veto_proto)p));
+	printf(" %10s\n", "total");
 	if (cJSON_GetArraySize(b) == 0)
 		printf("  (none)\n");
-	cJSON_ArrayForEach(r, b)
-		printf("  %-16s %-16s %10" PRIu64 " %10" PRIu64 " %10" PRIu64
-		    " %10" PRIu64 " %10" PRIu64 "\n", str(r, "feed", "?"),
-		    str(r, "category", "?"), num(r, "dns"), num(r, "http"),
-		    num(r, "tls"), num(r, "quic"), num(r, "total"));
+	cJSON_ArrayForEach(r, b) {
+		printf("  %-16s %-16s", str(r, "feed", "?"),
+		    str(r, "category", "?"));
+		for (int p = 0; p < VPROTO_COUNT; p++)
+			printf(" %10" PRIu64, num(r,
+			    veto_proto_name((enum veto_proto)p)));
+		printf(" %10" PRIu64 "\n", num(r, "total"));
+	}
 }
 
 /* key value pairs of an object, three per line, zeros left out. */
@@ -323,6 +329,7 @@ read_rules(struct status_rules *r)
 			r->rate_dns += one.rate_dns;
 			r->rate_flows += one.rate_flows;
 			r->dns_cap += one.dns_cap;
+			r->reopen += one.reopen;
 		}
 		free(text);
 	}
@@ -364,7 +371,8 @@ print_stats(cJSON *j, bool rules_ok, const struct status_rules *r)
 		    r->allowed, r->blocked);
 		printf("Dropped before the queue: over rate_limit_dns %" PRIu64
 		    ", over rate_limit_flows %" PRIu64 ", over dns_tcp_bytes_cap %"
-		    PRIu64 "\n", r->rate_dns, r->rate_flows, r->dns_cap);
+		    PRIu64 ", SYN on an allowed connection %" PRIu64 "\n",
+		    r->rate_dns, r->rate_flows, r->dns_cap, r->reopen);
 	}
 }
 
@@ -380,6 +388,7 @@ rules_json(cJSON *j, const struct status_rules *r)
 	cJSON_AddNumberToObject(o, "rate_limited_dns", (double)r->rate_dns);
 	cJSON_AddNumberToObject(o, "rate_limited_flows", (double)r->rate_flows);
 	cJSON_AddNumberToObject(o, "dns_tcp_capped", (double)r->dns_cap);
+	cJSON_AddNumberToObject(o, "reopen_dropped", (double)r->reopen);
 }
 
 int

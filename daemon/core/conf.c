@@ -106,6 +106,7 @@ static const struct ckey keys[] = {
 	{"undecided_last_packet", T_ENUM, S_GLOBAL, G(undecided_last_packet), 0, 0, "block", 0, 0, policies},
 	{"undecided_hold", T_U64, S_GLOBAL, G(undecided_hold), 0, 0, "60", 10, 3600, NULL},
 	{"reasm_memory", T_SIZE, S_GLOBAL, G(reasm_memory), 0, 0, "64MiB", 0, 1ULL << 34, NULL},
+	{"doh_canary", T_BOOL, S_GLOBAL, G(doh_canary), 0, 0, "no", 0, 0, NULL},
 	{"rpz_file", T_STR, S_GLOBAL, G(rpz_file), 0, 0, NULL, 0, 0, NULL},
 	{"rpz_action", T_ENUM, S_GLOBAL, G(rpz_action), 0, 0, "nxdomain", 0, 0, rpz_actions},
 	{"rpz_origin", T_STR, S_GLOBAL, G(rpz_origin), 0, 0, "veto.rpz", 0, 0, NULL},

@@ -300,7 +300,8 @@ dns_answer(struct call *c, const struct dns_query *q,
 	const struct conf *cf = c->pol->conf;
 	char extra[256];
 	struct dns_answer a = {
-		.action = (enum dns_action)cf->dns_action,
+		/* m NULL: the DoH canary, always NXDOMAIN */
+		.action = m ? (enum dns_action)cf->dns_action : DNS_ACT_NXDOMAIN,
 		.ttl = (uint32_t)cf->dns_ttl,
 		.stop4 = cf->has_stop4 ? (const uint8_t *)&cf->stop4 : NULL,
 		.stop6 = cf->has_stop6 ? (const uint8_t *)&cf->stop6 : NULL,
@@ -309,12 +310,27 @@ dns_answer(struct call *c, const struct dns_query *q,
 		.tcp = tcp,
 	};
 
-	ede_text(c, m, extra, sizeof(extra));
+	if (m != NULL)
+		ede_text(c, m, extra, sizeof(extra));
+	else
+		a.ede = 0;
 	return dns_answer_build(q, &a, out, cap);
 }
 
 /* What one DNS message comes to. */
-enum dns_outcome { DM_PASS, DM_BLOCK, DM_MALFORMED };
+enum dns_outcome { DM_PASS, DM_BLOCK, DM_MALFORMED, DM_CANARY };
+
+/* doh_canary (policy.h): counted; answered NXDOMAIN unless in monitor
+ * mode, where it passes like everything else. */
+static bool
+dns_canary(struct call *c, const struct dns_query *q)
+{
+	if (!policy_doh_canary(c->pol, q->name, q->name_len))
+		return false;
+	STATS_INC(c->ctx->st->detail[SD_DOH_CANARY]);
+	decide(c, VPROTO_DNS, VACT_ALLOWED, NULL);
+	return !monitor(c);
+}
 
 /* One DNS query message: every question is checked (some resolvers answer
  * a query of several); DM_BLOCK fills *q with the blocked question and *m
@@ -338,6 +354,8 @@ dns_message(struct call *c, const uint8_t *msg, size_t len,
 			return DM_MALFORMED;	/* parse checked them all */
 		if (q->labels == 0)	/* the root: nothing to match */
 			decide(c, VPROTO_DNS, VACT_ALLOWED, NULL);
+		else if (dns_canary(c, q))
+			return DM_CANARY;
 		else if (decide_name(c, VPROTO_DNS, q->name, q->name_len, m))
 			return DM_BLOCK;
 	}
@@ -362,7 +380,10 @@ inspect_dns_udp(struct call *c)
 	struct match_result m;
 	int n;
 
-	switch (dns_message(c, c->p->payload, c->p->payload_len, &q, &m)) {
+	enum dns_outcome o = dns_message(c, c->p->payload, c->p->payload_len,
+	    &q, &m);
+
+	switch (o) {
 	case DM_PASS:
 		return;
 	case DM_MALFORMED:
@@ -370,9 +391,11 @@ inspect_dns_udp(struct call *c)
 			c->r->verdict = IV_DROP;
 		return;
 	case DM_BLOCK:
+	case DM_CANARY:
 		break;
 	}
-	n = dns_answer(c, &q, &m, false, c->ctx->payload, sizeof(c->ctx->payload));
+	n = dns_answer(c, &q, o == DM_CANARY ? NULL : &m, false, c->ctx->payload,
+	    sizeof(c->ctx->payload));
 	if (n > 0)
 		add_out(c, respond_udp(c->p, c->ctx->payload, (size_t)n,
 		    next_out(c), INSPECT_OUT_BYTES));
@@ -514,9 +537,9 @@ stream_dns(struct call *c, struct flow *f, struct fstate *fs,
 		block_tcp(c, fs, NULL, 0);	/* a stream cannot lose a message */
 		return;
 	}
-	if (o == DM_BLOCK) {
-		n = dns_answer(c, &q, &m, true, c->ctx->payload,
-		    sizeof(c->ctx->payload));
+	if (o == DM_BLOCK || o == DM_CANARY) {
+		n = dns_answer(c, &q, o == DM_CANARY ? NULL : &m, true,
+		    c->ctx->payload, sizeof(c->ctx->payload));
 		block_tcp(c, fs, c->ctx->payload, n > 0 ? (size_t)n : 0);
 		return;
 	}
@@ -927,6 +950,24 @@ quic_crypto(void *arg, uint64_t off, const uint8_t *data, size_t len)
 	return 0;
 }
 
+/* An Initial the rules queue again on a decided flow (rules.h 1b): with
+ * another DCID than the flow's first, it may open a new connection on the
+ * 5-tuple, decided on its own name (a later Initial of the same connection
+ * that carries the server's connection ID just fails to decrypt: it passes
+ * on the connmark the flow already has). */
+static bool
+quic_new_conn(const struct pkt *p, const struct fstate *fs)
+{
+	const uint8_t *b = p->payload;
+
+	if (fs->kind != FK_QUIC || !fs->u.quic.set ||
+	    !quic_is_initial(b, p->payload_len) || p->payload_len < 6 ||
+	    p->payload_len < 6 + (size_t)b[5])
+		return false;
+	return b[5] != fs->u.quic.dcid_len ||
+	    memcmp(b + 6, fs->u.quic.dcid, b[5]) != 0;
+}
+
 static void
 inspect_quic(struct call *c)
 {
@@ -951,9 +992,12 @@ inspect_quic(struct call *c)
 	}
 	fs = flow_user(f);
 	if (fs->decided) {
-		STATS_INC(ctx->st->pkt[SP_DECIDED_LATE]);
-		c->r->verdict = fs->decided;
-		return;
+		if (!quic_new_conn(p, fs)) {
+			STATS_INC(ctx->st->pkt[SP_DECIDED_LATE]);
+			c->r->verdict = fs->decided;
+			return;
+		}
+		flow_restart(ctx->flows, f);
 	}
 	fs->kind = FK_QUIC;
 	qf.f = f;

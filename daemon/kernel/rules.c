@@ -178,6 +178,44 @@ ipt_flow_limits(FILE *f, const char *a, bool v6, const struct conf *c,
 	}
 }
 
+/* A new connection starts undecided (issue 12, item 8; rules.h rules 1a
+ * and 1b). TCP: a SYN alone on a conntrack entry marked ALLOW is a stray
+ * SYN inside a live connection or a reopen that conntrack chose to reuse
+ * (after a reset from the server): dropped, never let through on the old
+ * decision. (A reopen after a FIN or the client's RST gets a new entry,
+ * whose SYN is queued as usual.) QUIC: a datagram of Initial size (1200
+ * bytes of payload, RFC 9000 section 14.1) starting with a long header is
+ * queued whatever the connmark, so a new connection on the ports of an
+ * old one is decided on its own name. Only packets entering the chain for
+ * the first time (mark state 0): a verdict's NF_REPEAT skips both. */
+static void
+ipt_new_conn_rules(FILE *f, const char *a, bool v6, const struct conf *c,
+    const struct marks *m, const uint16_t *tcp, unsigned ntcp,
+    const char *target)
+{
+	char list[MULTIPORT_MAX * 6 + 1];
+
+	for (unsigned i = 0; i < ntcp; i += MULTIPORT_MAX) {
+		port_list(list, sizeof(list), tcp + i, MIN(ntcp - i,
+		    MULTIPORT_MAX), ",");
+		fprintf(f, "%s -p tcp -m multiport --dports %s --tcp-flags "
+		    "SYN,ACK,RST,FIN SYN -m mark --mark 0x0/0x%x -m connmark "
+		    "--mark 0x%x/0x%x -m comment --comment "
+		    RULES_REOPEN_COMMENT " -j DROP\n", a, list, m->state,
+		    m->allow, m->state);
+	}
+	for (unsigned i = 0; i < c->nquic_ports; i += MULTIPORT_MAX) {
+		port_list(list, sizeof(list), c->quic_ports + i,
+		    MIN(c->nquic_ports - i, MULTIPORT_MAX), ",");
+		fprintf(f, "%s -p udp -m multiport --dports %s -m length "
+		    "--length %u:65535 -m u32 --u32 \"%s&0xC0=0xC0\" -m mark "
+		    "--mark 0x0/0x%x -m comment --comment "
+		    RULES_INITIAL_COMMENT " -j %s\n", a, list,
+		    v6 ? 40 + 8 + 1200 : 20 + 8 + 1200,
+		    v6 ? "48>>24" : "0>>22&0x3C@8>>24", m->state, target);
+	}
+}
+
 static void
 ipt_chain_rules(FILE *f, const char *ipt, const struct conf *c)
 {
@@ -197,6 +235,7 @@ ipt_chain_rules(FILE *f, const char *ipt, const struct conf *c)
 	 * cannot disagree with them) */
 	fprintf(f, "%s -m mark --mark 0x%x/0x%x -m comment --comment veto-pass "
 	    "-j RETURN\n", a, m.pass, m.state);
+	ipt_new_conn_rules(f, a, v6, c, &m, tcp, ntcp, target);
 	fprintf(f, "%s -m connmark --mark 0x%x/0x%x -m comment --comment "
 	    "veto-allowed -j RETURN\n", a, m.allow, m.state);
 	fprintf(f, "%s -m connmark --mark 0x%x/0x%x -m comment --comment "
@@ -363,6 +402,31 @@ nft_flow_limits(FILE *f, const struct conf *c, const uint16_t *tcp,
 	    RULES_RATE_FLOWS_COMMENT);
 }
 
+/* ipt_new_conn_rules() for nft. */
+static void
+nft_new_conn_rules(FILE *f, const struct conf *c, const struct marks *m,
+    const uint16_t *tcp, unsigned ntcp, const char *queue)
+{
+	char list[2 * CONF_MAX_PORTS * 7 + 1];
+
+	if (ntcp > 0) {
+		port_list(list, sizeof(list), tcp, ntcp, ", ");
+		fprintf(f, "\t\ttcp dport { %s } tcp flags & (fin | syn | rst | "
+		    "ack) == syn meta mark & 0x%08x == 0x00000000 ct mark & "
+		    "0x%08x == 0x%08x counter drop comment \""
+		    RULES_REOPEN_COMMENT "\"\n", list, m->state, m->state,
+		    m->allow);
+	}
+	if (c->nquic_ports > 0) {
+		port_list(list, sizeof(list), c->quic_ports, c->nquic_ports,
+		    ", ");
+		fprintf(f, "\t\tudp dport { %s } udp length >= 1208 "
+		    "@th,64,8 & 0xc0 == 0xc0 meta mark & 0x%08x == 0x00000000 "
+		    "counter %s comment \"" RULES_INITIAL_COMMENT "\"\n", list,
+		    m->state, queue);
+	}
+}
+
 static void
 nft_chain_rules(FILE *f, const struct conf *c)
 {
@@ -376,6 +440,7 @@ nft_chain_rules(FILE *f, const struct conf *c)
 	fprintf(f, "\tchain veto {\n");
 	fprintf(f, "\t\tmeta mark & 0x%08x == 0x%08x counter return "
 	    "comment \"veto-pass\"\n", m.state, m.pass);
+	nft_new_conn_rules(f, c, &m, tcp, ntcp, queue);
 	fprintf(f, "\t\tct mark & 0x%08x == 0x%08x counter return "
 	    "comment \"veto-allowed\"\n", m.state, m.allow);
 	fprintf(f, "\t\tct mark & 0x%08x == 0x%08x counter drop "

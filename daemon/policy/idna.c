@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "policy/idna.h"
 
@@ -174,7 +175,8 @@ punycode_label(const uint32_t *cp, size_t n, struct lbuf *b)
 
 /* --- one label, one name ------------------------------------------------ */
 
-enum step { ST_REFUSED = 1, ST_FAST = 2, ST_CACHE = 3, ST_LIB = 4 };
+enum step { ST_REFUSED = 1, ST_FAST = 2, ST_CACHE = 3, ST_LIB = 4,
+	ST_BUDGET = 5 };
 
 /* Outcome of a label: done (written), refused (the whole name cannot be
  * converted), or slow (leave the whole name to libidn2). */
@@ -324,8 +326,25 @@ name_lib(const char *in, size_t len, char *out, size_t cap)
 	return (int)n;
 }
 
+/* The per-thread allowance of library calls for traffic: true while
+ * fewer than IDNA_LIB_PER_SEC were made in the current second. */
+static bool
+lib_allowed(void)
+{
+	static _Thread_local time_t second;
+	static _Thread_local unsigned used;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	if (ts.tv_sec != second) {
+		second = ts.tv_sec;
+		used = 0;
+	}
+	return used++ < IDNA_LIB_PER_SEC;
+}
+
 static int
-name_cached(const char *in, size_t len, char *out, size_t cap)
+name_cached(const char *in, size_t len, char *out, size_t cap, bool bounded)
 {
 	struct cache_slot *s = NULL;
 	int n;
@@ -339,6 +358,10 @@ name_cached(const char *in, size_t len, char *out, size_t cap)
 			return s->result;
 		}
 	}
+	if (bounded && !lib_allowed()) {
+		last_step = ST_BUDGET;
+		return -1;
+	}
 	last_step = ST_LIB;
 	n = name_lib(in, len, out, cap);
 	if (s != NULL) {
@@ -351,8 +374,8 @@ name_cached(const char *in, size_t len, char *out, size_t cap)
 	return n;
 }
 
-int
-idna_to_ascii(const char *in, size_t len, char *out, size_t cap)
+static int
+convert(const char *in, size_t len, char *out, size_t cap, bool bounded)
 {
 	size_t n;
 
@@ -368,5 +391,17 @@ idna_to_ascii(const char *in, size_t len, char *out, size_t cap)
 	case L_SLOW:
 		break;
 	}
-	return name_cached(in, len, out, cap);
+	return name_cached(in, len, out, cap, bounded);
+}
+
+int
+idna_to_ascii(const char *in, size_t len, char *out, size_t cap)
+{
+	return convert(in, len, out, cap, false);
+}
+
+int
+idna_to_ascii_bounded(const char *in, size_t len, char *out, size_t cap)
+{
+	return convert(in, len, out, cap, true);
 }

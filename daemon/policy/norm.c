@@ -66,17 +66,19 @@ has_high_bit(const char *in, size_t len)
 /* Non-ASCII: to A-labels with a bounded cost (idna.h), then the ASCII
  * rules on the result. */
 static int
-name_idn(const char *in, size_t len, char *out)
+name_idn(const char *in, size_t len, char *out, bool traffic)
 {
 	char ace[NORM_NAME_MAX + 2];
 
-	if (idna_to_ascii(in, len, ace, sizeof(ace)) < 0)
+	if ((traffic ? idna_to_ascii_bounded(in, len, ace, sizeof(ace)) :
+	    idna_to_ascii(in, len, ace, sizeof(ace))) < 0)
 		return -1;
 	return name_ascii(ace, strlen(ace), out);
 }
 
-int
-norm_name(const char *in, size_t len, char out[NORM_NAME_MAX + 1])
+/* norm_name(); traffic: libidn2 within the thread's allowance (idna.h). */
+static int
+name_canon(const char *in, size_t len, char *out, bool traffic)
 {
 	if (len > 0 && in[len - 1] == '.')
 		len--;
@@ -84,7 +86,13 @@ norm_name(const char *in, size_t len, char out[NORM_NAME_MAX + 1])
 		return -1;
 	if (LIKELY(!has_high_bit(in, len)))
 		return name_ascii(in, len, out);
-	return name_idn(in, len, out);
+	return name_idn(in, len, out, traffic);
+}
+
+int
+norm_name(const char *in, size_t len, char out[NORM_NAME_MAX + 1])
+{
+	return name_canon(in, len, out, false);
 }
 
 int
@@ -139,33 +147,6 @@ norm_is_ip_literal(const char *name, size_t len)
 
 /* --- URLs ------------------------------------------------------------ */
 
-/* Characters that stay literal in a path (RFC 3986 pchar + '/'); in a query
- * '?' too. Everything else is percent-encoded. */
-static bool
-unreserved(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-	    c == '~';
-}
-
-static bool
-literal_ok(unsigned char c, bool query)
-{
-	if (unreserved(c))
-		return true;
-	switch (c) {
-	case '!': case '$': case '&': case '\'': case '(': case ')':
-	case '*': case '+': case ',': case ';': case '=': case ':':
-	case '@': case '/':
-		return true;
-	case '?':
-		return query;
-	default:
-		return false;
-	}
-}
-
 static int
 hexval(char c)
 {
@@ -204,25 +185,57 @@ ob_escape(struct obuf *o, unsigned char c)
 	ob_put(o, hex[c & 15]);
 }
 
-/* Percent-normalise in[0..len) into o (see norm.h). */
+/* Byte classes of URLs: U_PATH literal in a path, U_QUERY literal in a
+ * query, U_UNRES unreserved (RFC 3986 2.3: an escape of it is decoded). */
+enum { U_PATH = 1, U_QUERY = 2, U_UNRES = 4 };
+static const uint8_t url_class[256] = {
+	['!'] = 3, ['$'] = 3, ['&'] = 3, ['\''] = 3, ['('] = 3, [')'] = 3,
+	['*'] = 3, ['+'] = 3, [','] = 3, ['-'] = 7, ['.'] = 7, ['/'] = 3,
+	['0'] = 7, ['1'] = 7, ['2'] = 7, ['3'] = 7, ['4'] = 7, ['5'] = 7,
+	['6'] = 7, ['7'] = 7, ['8'] = 7, ['9'] = 7, [':'] = 3, [';'] = 3,
+	['='] = 3, ['?'] = 2, ['@'] = 3, ['A'] = 7, ['B'] = 7, ['C'] = 7,
+	['D'] = 7, ['E'] = 7, ['F'] = 7, ['G'] = 7, ['H'] = 7, ['I'] = 7,
+	['J'] = 7, ['K'] = 7, ['L'] = 7, ['M'] = 7, ['N'] = 7, ['O'] = 7,
+	['P'] = 7, ['Q'] = 7, ['R'] = 7, ['S'] = 7, ['T'] = 7, ['U'] = 7,
+	['V'] = 7, ['W'] = 7, ['X'] = 7, ['Y'] = 7, ['Z'] = 7, ['_'] = 7,
+	['a'] = 7, ['b'] = 7, ['c'] = 7, ['d'] = 7, ['e'] = 7, ['f'] = 7,
+	['g'] = 7, ['h'] = 7, ['i'] = 7, ['j'] = 7, ['k'] = 7, ['l'] = 7,
+	['m'] = 7, ['n'] = 7, ['o'] = 7, ['p'] = 7, ['q'] = 7, ['r'] = 7,
+	['s'] = 7, ['t'] = 7, ['u'] = 7, ['v'] = 7, ['w'] = 7, ['x'] = 7,
+	['y'] = 7, ['z'] = 7, ['~'] = 7,
+};
+
+/* Percent-normalise in[0..len) into o (see norm.h): runs of literal bytes
+ * are copied at once, so a long URL costs little more than a copy. */
 static void
 pct_normalise(struct obuf *o, const char *in, size_t len, bool query)
 {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-		if (c == '%' && i + 2 < len && hexval(in[i + 1]) >= 0 &&
+	const uint8_t want = query ? U_QUERY : U_PATH;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t j = i;
+		while (j < len && (url_class[(unsigned char)in[j]] & want))
+			j++;
+		if (j - i >= o->cap - o->len) {
+			o->over = true;
+			return;
+		}
+		memcpy(o->p + o->len, in + i, j - i);
+		o->len += j - i;
+		if ((i = j) == len)
+			break;
+		if (in[i] == '%' && i + 2 < len && hexval(in[i + 1]) >= 0 &&
 		    hexval(in[i + 2]) >= 0) {
 			unsigned char v = (unsigned char)(hexval(in[i + 1]) * 16 +
 			    hexval(in[i + 2]));
-			if (unreserved(v))
+			if (url_class[v] & U_UNRES)
 				ob_put(o, (char)v);
 			else
 				ob_escape(o, v);
-			i += 2;
-		} else if (c != '%' && literal_ok(c, query)) {
-			ob_put(o, (char)c);
+			i += 3;
 		} else {
-			ob_escape(o, c);
+			ob_escape(o, (unsigned char)in[i++]);
 		}
 	}
 }
@@ -273,7 +286,8 @@ path_clean(char *p, size_t len)
 /* Host and optional port of an authority: host[:port] or [v6][:port].
  * Writes the canonical host into out->host and the port (0 if absent). */
 static int
-parse_authority(const char *a, size_t len, struct norm_url *out, unsigned *port)
+parse_authority(const char *a, size_t len, struct norm_url *out, unsigned *port,
+    bool traffic)
 {
 	const char *at = NULL, *h, *colon = NULL;
 	size_t hl;
@@ -310,7 +324,7 @@ parse_authority(const char *a, size_t len, struct norm_url *out, unsigned *port)
 		colon = memchr(a, ':', len);
 		h = a;
 		hl = colon ? (size_t)(colon - a) : len;
-		n = norm_name(h, hl, out->host);
+		n = name_canon(h, hl, out->host, traffic);
 		if (n < 0)
 			return -1;
 		out->hostlen = (size_t)n;
@@ -402,8 +416,8 @@ strip_scheme(const char **s, size_t *len)
 	return 80;
 }
 
-int
-norm_url(const char *in, size_t len, struct norm_url *out)
+static int
+url_canon(const char *in, size_t len, struct norm_url *out, bool traffic)
 {
 	unsigned defport, port;
 	size_t alen = 0;
@@ -415,9 +429,15 @@ norm_url(const char *in, size_t len, struct norm_url *out)
 		return -1;
 	while (alen < len && in[alen] != '/' && in[alen] != '?' && in[alen] != '#')
 		alen++;
-	if (alen == 0 || parse_authority(in, alen, out, &port) == -1)
+	if (alen == 0 || parse_authority(in, alen, out, &port, traffic) == -1)
 		return -1;
 	return build_rest(out, port, defport, in + alen, len - alen);
+}
+
+int
+norm_url(const char *in, size_t len, struct norm_url *out)
+{
+	return url_canon(in, len, out, false);
 }
 
 int
@@ -430,7 +450,7 @@ norm_http(const char *host, size_t hostlen, const char *target,
 		return -1;
 	if ((targetlen >= 7 && strncasecmp(target, "http://", 7) == 0) ||
 	    (targetlen >= 8 && strncasecmp(target, "https://", 8) == 0))
-		return norm_url(target, targetlen, out);
+		return url_canon(target, targetlen, out, true);
 	if (targetlen > 0 && target[0] != '/' && target[0] != '*')
 		return -1;
 	if (host == NULL)
@@ -443,7 +463,7 @@ norm_http(const char *host, size_t hostlen, const char *target,
 		hostlen--;
 	if (hostlen == 0)
 		return -1;
-	if (parse_authority(host, hostlen, out, &port) == -1)
+	if (parse_authority(host, hostlen, out, &port, true) == -1)
 		return -1;
 	if (targetlen == 0 || target[0] == '*')
 		return build_rest(out, port, 80, "/", 1);

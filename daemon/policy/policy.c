@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/log.h"
@@ -197,6 +198,18 @@ map_categories(struct policy_feed *pf)
 	pf->statcat = xcalloc(l->ncats ? l->ncats : 1, sizeof(uint16_t));
 	for (uint32_t c = 0; c < l->ncats; c++)
 		pf->statcat[c] = stats_category(l->feed, l->cats[c].id);
+}
+
+bool
+policy_doh_canary(const struct policy *p, const char *name, size_t len)
+{
+	size_t n = sizeof(POLICY_DOH_CANARY) - 1;
+
+	if (!p->conf->doh_canary)
+		return false;
+	if (len == n + 1 && name[n] == '.')
+		len--;
+	return len == n && strncasecmp(name, POLICY_DOH_CANARY, n) == 0;
 }
 
 struct policy *

@@ -322,7 +322,7 @@ render_overflow(struct mbuf *b, const struct daemon_status *s)
 		    "passed unfiltered (fail_open); a full queue with fail_open "
 		    "passes more, uncounted: see veto_queue_full_seconds_total."},
 		{"veto_queue_full_seconds_total", "counter",
-		    "Seconds vetod found the queue full (sampled each second)."},
+		    "Seconds in which vetod found the queue full (sampled 10 times a second)."},
 	};
 	char q[16];
 

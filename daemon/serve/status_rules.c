@@ -43,8 +43,11 @@ parse_rule_line(const char *line, size_t len, struct status_rules *out)
 		return 0;
 	*end = '\0';
 	c += 3;
-	if (strcmp(c, "veto-queue") == 0 || strcmp(c, "veto-dns") == 0)
+	if (strcmp(c, "veto-queue") == 0 || strcmp(c, "veto-dns") == 0 ||
+	    strcmp(c, "veto-initial") == 0)
 		out->queued += pkts;
+	else if (strcmp(c, "veto-reopen") == 0)
+		out->reopen += pkts;
 	else if (strcmp(c, "veto-cap") == 0)
 		out->cap_hits += pkts;
 	else if (strcmp(c, "veto-allowed") == 0)

@@ -167,7 +167,9 @@ main(int argc, char **argv)
 	    "enforce", d.conf->nfeeds);
 
 	while (!got_term) {
-		struct timespec ts = {1, 0};
+		/* 100 ms: the queues' fill level is sampled this often
+		 * (servers.h); the rest of the tick is paced by the clock */
+		struct timespec ts = {0, 100 * 1000 * 1000};
 
 		if (ppoll(d.pfds, d.npfds, &ts, &waitmask) == -1 &&
 		    errno != EINTR)

@@ -334,10 +334,11 @@ servers_reconfigure(struct daemon *d)
 	summary_set_interval(d->summary, d->conf->stats_interval);
 }
 
-/* Once a second: sample the queues' fill level (a full queue with
- * fail_open passes packets the kernel neither counts nor numbers, see
- * status.h), and say in the log, at most once a minute, when packets
- * overflowed since the last line. */
+/* Every SERVERS_OVERFLOW_SAMPLE_MS (the main loop wakes that often):
+ * sample the queues' fill level (a full queue with fail_open passes
+ * packets the kernel neither counts nor numbers, see status.h; a second
+ * in which some sample found it full counts once), and say in the log,
+ * at most once a minute, when packets overflowed since the last line. */
 static void
 overflow_tick(struct daemon *d, time_t now)
 {
@@ -345,12 +346,20 @@ overflow_tick(struct daemon *d, time_t now)
 	struct status_source src = source(d);
 	uint64_t over = 0, unfiltered = 0, full = 0;
 
+	uint64_t ms = now_mono_ns() / 1000000;
+
+	if (ms - d->overflow_sampled < SERVERS_OVERFLOW_SAMPLE_MS)
+		return;
+	d->overflow_sampled = ms;
 	status_collect(&src, &st);
 	for (unsigned i = 0; i < st.nqueues; i++) {
 		const struct status_queue *q = &st.queues[i];
-		if (status_queue_full(q))
+		/* a second counts once, however many samples found it full */
+		if (status_queue_full(q) && d->q_full_last[i] != now) {
+			d->q_full_last[i] = now;
 			atomic_fetch_add_explicit(&d->q_full_seconds[i], 1,
 			    memory_order_relaxed);
+		}
 		over += status_queue_overflow(q);
 		unfiltered += status_queue_unfiltered(q, st.fail_open);
 		full += q->full_seconds + status_queue_full(q);

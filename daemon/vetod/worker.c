@@ -27,7 +27,7 @@ struct worker {
 	const struct policy *pol;
 	bool online;
 	uint64_t now_ms, last_tick;
-	_Atomic uint64_t fstats[9];	/* struct worker_flow_stats, in order */
+	_Atomic uint64_t fstats[WORKER_FLOW_NSTATS];	/* worker_flow_stats, in order */
 };
 
 struct worker *
@@ -120,11 +120,11 @@ static void
 publish_flow_stats(struct worker *w)
 {
 	const struct flow_stats *f = inspect_flow_stats(w->ctx);
-	const uint64_t v[9] = {f->flows, f->max_flows, f->mem_used, f->mem_cap,
+	const uint64_t v[WORKER_FLOW_NSTATS] = {f->flows, f->max_flows, f->mem_used, f->mem_cap,
 	    f->expired, f->evicted_full, f->evicted_mem, f->over_cap,
 	    f->conflicts};
 
-	for (int i = 0; i < 9; i++)
+	for (int i = 0; i < WORKER_FLOW_NSTATS; i++)
 		atomic_store_explicit(&w->fstats[i], v[i], memory_order_relaxed);
 }
 
@@ -218,9 +218,9 @@ worker_inject_stats(const struct worker *w, struct inject_stats *s)
 void
 worker_flow_stats(const struct worker *w, struct worker_flow_stats *s)
 {
-	uint64_t v[9];
+	uint64_t v[WORKER_FLOW_NSTATS];
 
-	for (int i = 0; i < 9; i++)
+	for (int i = 0; i < WORKER_FLOW_NSTATS; i++)
 		v[i] = atomic_load_explicit(&w->fstats[i], memory_order_relaxed);
 	s->flows = v[0];
 	s->max_flows = v[1];

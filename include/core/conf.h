@@ -124,6 +124,7 @@ struct conf {
 	int undecided_last_packet;		/* enum conf_policy */
 	uint64_t undecided_hold;		/* seconds */
 
+	bool doh_canary;			/* NXDOMAIN for use-application-dns.net */
 	char *rpz_file;				/* NULL: no RPZ zone written */
 	int rpz_action;				/* enum conf_rpz_action */
 	char *rpz_origin;

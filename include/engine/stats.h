@@ -105,6 +105,7 @@ enum stats_detail {
 	SD_HTTP_URL_UNCANONICAL,	/* URL not canonicalisable, host has urls */
 	SD_HTTP_H2C,		/* HTTP/2 cleartext: preface or Upgrade: h2c */
 	SD_HTTP_MALFORMED,	/* a request servers refuse: connection reset */
+	SD_DOH_CANARY,		/* use-application-dns.net answered NXDOMAIN */
 	SD_COUNT
 };
 

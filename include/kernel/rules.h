@@ -17,6 +17,18 @@
  *
  *  1. mark PASS               -> RETURN   (one packet: DNS, undecided
  *                                          flows, our own injected packets)
+ *  1a. TCP SYN alone (no ACK/RST/FIN) to http_ports+tls_ports, mark state
+ *     0, connmark ALLOW       -> DROP     ("veto-reopen": a stray SYN in a
+ *                                          live connection, or a reopen
+ *                                          conntrack reused: a new
+ *                                          connection never inherits ALLOW)
+ *  1b. UDP quic_ports, Initial-sized (>= 1200 bytes of payload), first
+ *     payload byte a long header (0xc0), mark state 0 -> NFQUEUE
+ *                                         ("veto-initial": whatever the
+ *                                          connmark, so a new QUIC
+ *                                          connection on old ports is
+ *                                          decided on its own name; iptables
+ *                                          u32, nft @th,64,8)
  *  2. connmark ALLOW          -> RETURN   (decided flows never queue again;
  *     connmark BLOCK          -> DROP      nearly every packet that gets
  *                                          here: two rules each)
@@ -41,7 +53,8 @@
  * Over a limit the packet is dropped, never passed; the sender retries.
  *
  * Every rule has a comment (veto-pass, veto-allow, veto-block,
- * veto-allowed, veto-blocked, veto-dns, veto-queue, veto-cap) so `veto
+ * veto-allowed, veto-blocked, veto-dns, veto-queue, veto-cap, veto-reopen,
+ * veto-initial) so `veto
  * stats` can read its counters from `iptables -t mangle -L VETO -v -x`.
  * NFQUEUE rules carry --queue-bypass unless fail_open = no, and
  * --queue-balance first:last for several queues.
@@ -66,6 +79,8 @@
 #define RULES_CHAIN "VETO"
 #define RULES_NFT_TABLE "veto"
 #define RULES_CAP_COMMENT "veto-cap"
+#define RULES_REOPEN_COMMENT "veto-reopen"
+#define RULES_INITIAL_COMMENT "veto-initial"
 #define RULES_RATE_DNS_COMMENT "veto-rate-dns"
 #define RULES_RATE_FLOWS_COMMENT "veto-rate-flows"
 #define RULES_DNS_CAP_COMMENT "veto-dns-cap"

@@ -25,7 +25,12 @@
  *     libidn2 on every character of the set and on random names.
  *  3. a per-thread cache of IDNA_CACHE_SLOTS results (direct-mapped by a
  *     hash of the input), then libidn2 (IDNA2008 non-transitional, then
- *     transitional) on a miss.
+ *     transitional) on a miss. For traffic (idna_to_ascii_bounded: the
+ *     HTTP Host), at most IDNA_LIB_PER_SEC library calls a second per
+ *     thread; past them the name is refused (the caller matches its raw
+ *     form and counts it), so a client sending a new exotic name in
+ *     every request costs a queue thread at most IDNA_LIB_PER_SEC x
+ *     ~30 us a second. Browsers send A-labels; a raw UTF-8 Host is rare.
  *
  * Thread safety: the cache is thread-local; everything else is pure.
  */
@@ -37,6 +42,7 @@
 #define IDNA_INPUT_MAX 1016	/* bytes of UTF-8 input considered at all */
 #define IDNA_CACHE_SLOTS 64
 #define IDNA_CACHE_KEY_MAX 128	/* longer inputs are not cached */
+#define IDNA_LIB_PER_SEC 20	/* library calls per thread and second (traffic) */
 
 /* The ASCII (A-label) form of a name that has non-ASCII bytes: lowercase,
  * labels joined by '.', no trailing dot; out holds cap bytes (with the
@@ -45,8 +51,13 @@
  * lengths, allowed characters). */
 int idna_to_ascii(const char *in, size_t len, char *out, size_t cap);
 
+/* The same for a name from traffic: the library within the per-thread
+ * allowance only. */
+int idna_to_ascii_bounded(const char *in, size_t len, char *out, size_t cap);
+
 /* For tests and the benchmark: which step answered the last call on this
- * thread (1 refused early, 2 fast path, 3 cache hit, 4 libidn2). */
+ * thread (1 refused early, 2 fast path, 3 cache hit, 4 libidn2, 5 refused:
+ * the allowance of library calls was used up). */
 int idna_last_step(void);
 
 #endif

@@ -97,6 +97,14 @@ void policy_put(struct policy *p);
  * must be drained, then policy_put() it. */
 struct policy *policy_publish(struct policy *p);
 
+/* doh_canary (issue 17): browsers (Firefox) ask the network's resolver
+ * for this name before they switch to their own encrypted DNS; NXDOMAIN
+ * keeps them on the network's resolver, so DNS filtering keeps working.
+ * True when doh_canary is on and name (as in a DNS question: any case, a
+ * final dot or not) is the canary. */
+#define POLICY_DOH_CANARY "use-application-dns.net"
+bool policy_doh_canary(const struct policy *p, const char *name, size_t len);
+
 /* Free a snapshot that was never published. */
 void policy_discard(struct policy *p);
 

@@ -88,7 +88,7 @@ struct status_queue {
 	uint64_t proc_user_dropped;	/* socket full, dropped (no fail-open) */
 	uint32_t proc_id_sequence;	/* last id the kernel gave out */
 	uint32_t maxlen;		/* queue_maxlen: full at this many */
-	uint64_t full_seconds;		/* seconds vetod found it full */
+	uint64_t full_seconds;		/* seconds in which vetod found it full */
 };
 
 /* Overflow: packets the kernel could not hand to vetod because its queue
@@ -100,8 +100,8 @@ struct status_queue {
  *    by the kernel (proc_dropped);
  *  - queue full WITH fail_open: the kernel counts nothing and gives no id.
  *    Only the NFQUEUE rules' counters see these (`veto stats` as root);
- *    vetod samples the queue once a second and counts the seconds it
- *    found it full (full_seconds), and status_assess says so.
+ *    vetod samples the queue ten times a second and counts the seconds
+ *    in which it found it full (full_seconds); status_assess says so.
  * status_queue_overflow() is the countable part; of it,
  * status_queue_unfiltered() passed unfiltered. */
 uint64_t status_queue_overflow(const struct status_queue *q);
@@ -259,6 +259,8 @@ struct status_rules {
 	uint64_t rate_dns;	/* dropped by veto-rate-dns (rate_limit_dns) */
 	uint64_t rate_flows;	/* dropped by veto-rate-flows */
 	uint64_t dns_cap;	/* dropped by veto-dns-cap (dns_tcp_bytes_cap) */
+	uint64_t reopen;	/* dropped by veto-reopen (a SYN on an allowed
+				 * connection: issue 12) */
 };
 int status_parse_rules(const char *text, struct status_rules *out);
 

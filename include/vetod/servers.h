@@ -22,6 +22,7 @@
 #define VETO_SERVERS_H
 
 #define SERVERS_OVERFLOW_LOG_EVERY 60	/* s between queue overflow lines */
+#define SERVERS_OVERFLOW_SAMPLE_MS 100	/* queue fill level sampled this often */
 
 #include <time.h>
 

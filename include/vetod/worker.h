@@ -18,6 +18,8 @@
 #ifndef VETO_WORKER_H
 #define VETO_WORKER_H
 
+#include <assert.h>
+
 #include <stdint.h>
 
 #include "core/conf.h"
@@ -28,10 +30,17 @@
 struct worker;
 
 /* Reassembly counters, copied by the worker once a second. */
+/* A copy of the flow table's counters that another thread may read: the
+ * worker stores them in an array of WORKER_FLOW_NSTATS atomics, in the
+ * order of this struct (the assert keeps the two in step). */
+#define WORKER_FLOW_NSTATS 9
 struct worker_flow_stats {
 	uint64_t flows, max_flows, mem_used, mem_cap;
 	uint64_t expired, evicted_full, evicted_mem, over_cap, conflicts;
 };
+static_assert(sizeof(struct worker_flow_stats) ==
+    WORKER_FLOW_NSTATS * sizeof(uint64_t),
+    "worker_flow_stats and the worker's atomic copy disagree");
 
 struct worker *worker_new(unsigned queue_num, const struct conf *c,
     struct verr *e);

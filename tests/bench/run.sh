@@ -51,6 +51,7 @@ echo "veto benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(uname -
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 run_script matcher tests/bench/match.sh
 run_bin list "$build/tests/bench/bench_list"
+run_bin inspect "$build/tests/bench/bench_inspect"
 run_bin tls_quic "$build/tests/bench/bench_tls_quic"
 run_bin stats "$build/tests/bench/bench_stats"
 run_bin flow "$build/tests/bench/bench_flow"
@@ -59,4 +60,5 @@ run_script replay tests/bench/replay.sh
 run_script stoppage tests/bench/stoppage.sh
 run_script rpz tests/bench/rpz.sh
 run_script squid tests/bench/squid.sh
+(export LOAD_COMPARE=1; run_script load tests/integ/test_load.sh)
 run_script net tests/bench/net.sh

@@ -3,7 +3,14 @@
  * context (so reassembly, flow state, QUIC keys and the decision cache
  * carry over between packets), with a policy holding every kind of entry.
  * Nothing may crash, leak or read out of bounds, and every forged packet
- * must parse as a packet. */
+ * must parse as a packet.
+ *
+ * The context is built once per process (its reassembly table, QUIC
+ * crypto and match cache cost far more than a run) and reset between
+ * inputs through the public API only: each input runs in its own epoch of
+ * the clock, a day after the previous one, and ends with inspect_tick() a
+ * day later, which expires every flow it made; the match cache only holds
+ * what the policy says, so it carries nothing from one input to the next. */
 #include "../../daemon/engine/inspect.c"
 
 #include <assert.h>
@@ -19,8 +26,12 @@ static const char list_text[] =
     "{\"id\":\"h\",\"type\":\"host\",\"value\":\"exact.example\",\"cat\":\"c\"},"
     "{\"id\":\"u\",\"type\":\"url\",\"value\":\"share.example/u/\",\"cat\":\"c\"}]}";
 
+#define EPOCH_MS (24ull * 3600 * 1000)
+
 static struct policy *pol;
 static struct stats_thread *st;
+static struct inspect_ctx *ctx;
+static uint64_t epoch = EPOCH_MS;
 
 static void
 init(void)
@@ -39,20 +50,19 @@ init(void)
 	pol = policy_build(c, &l, &health, NULL, &e);
 	assert(pol != NULL);
 	st = stats_thread_new();
+	ctx = inspect_ctx_new(pol->conf, st, true, &e);
+	assert(ctx != NULL);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct inspect_ctx *ctx;
 	struct inspect_result r;
-	struct verr e;
-	uint64_t now = 1000;
+	uint64_t now;
 
 	if (pol == NULL)
 		init();
-	ctx = inspect_ctx_new(pol->conf, st, true, &e);
-	assert(ctx != NULL);
+	now = epoch;
 	while (size >= 3) {
 		size_t n = (size_t)(data[0] << 8 | data[1]) % 2048;
 		struct inspect_meta m = {now, data[2] & 3};
@@ -70,7 +80,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= n;
 		now += 7;
 	}
-	inspect_tick(ctx, now + 60000);
-	inspect_ctx_free(ctx);
+	epoch = now + EPOCH_MS;
+	inspect_tick(ctx, epoch);
+	assert(inspect_flow_stats(ctx)->flows == 0 &&
+	    inspect_flow_stats(ctx)->mem_used == 0);
 	return 0;
 }

@@ -275,8 +275,11 @@ class Tcp:
 
     def connect(self, timeout=2.0, syn_payload=b"", syn_ttl=64):
         opts = tcp_opts(ts=(self.tsval, 0))
-        for _ in range(2):
-            self.raw(self.isn, 0, SYN, syn_payload, ttl=syn_ttl, opts=opts)
+        for attempt in range(2):
+            # a retransmitted SYN carries no data, as Linux's TFO client
+            # falls back when its SYN with data goes unanswered
+            self.raw(self.isn, 0, SYN, b"" if attempt else syn_payload,
+                     ttl=syn_ttl, opts=opts)
             end = time.time() + timeout / 2
             while time.time() < end:
                 try:

@@ -1245,6 +1245,60 @@ test_bypass_reused_tuple(void **state)
 	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
 }
 
+/* A client Initial (v1, one datagram) of the openssl hello renamed to
+ * name (19 characters), keyed from dcid. */
+static size_t
+quic_hello(const char *name, const uint8_t *dcid, uint8_t *out)
+{
+	struct blob tls;
+	uint8_t hs[4096], *hn;
+	size_t hlen;
+	struct fb f;
+	struct spec sp = { .version = QUIC_V1, .type = P_INITIAL, .dcid = dcid,
+	    .dcid_len = 8, .scid_len = 4, .pn = 0, .pnlen = 2 };
+
+	load("tls/openssl_tls13.bin", &tls);
+	hlen = tls.n - 5;
+	memcpy(hs, tls.b + 5, hlen);
+	hn = memmem(hs, hlen, "openssl.example.com", 19);
+	assert_non_null(hn);
+	memcpy(hn, name, 19);
+	memset(&f, 0, sizeof(f));
+	fb_crypto(&f, 0, hs, hlen);
+	fb_pad(&f, 1200);
+	sp.payload = f.b;
+	sp.payload_len = f.n;
+	return protect(&sp, out);
+}
+
+/* Reused UDP ports: a new QUIC connection (another DCID) on the ports of a
+ * decided one inherited its decision (the rules now queue every
+ * Initial-sized long-header datagram, rules.h 1b). */
+static void
+test_bypass_quic_reused_ports(void **state)
+{
+	static const uint8_t dcid_a[8] = "AAAAAAAA", dcid_b[8] = "BBBBBBBB";
+	static uint8_t d[2][1500];
+	size_t n0, n1;
+
+	(void)state;
+	qc = quic_ctx_new(NULL);
+	n0 = quic_hello("www.bad.example.xyz", dcid_a, d[0]);
+	n1 = quic_hello("abcdefg.bad.example", dcid_b, d[1]);
+	udp_send(6, 46100, 443, d[0], n0);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	udp_send(6, 46100, 443, d[1], n1);
+	want_blocked("q1");
+	assert_int_equal(res.proto, VPROTO_QUIC);
+	/* twin: the same connection's Initial again keeps its decision */
+	udp_send(6, 46101, 443, d[0], n0);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	udp_send(6, 46101, 443, d[0], n0);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	assert_false(res.decided);
+	quic_ctx_free(qc);
+}
+
 /* --- monitor mode and canaries ---------------------------------------- */
 
 static void
@@ -1337,6 +1391,7 @@ main(void)
 		cmocka_unit_test(test_bypass_decoys),
 		cmocka_unit_test(test_bypass_syn_data),
 		cmocka_unit_test(test_bypass_reused_tuple),
+		cmocka_unit_test(test_bypass_quic_reused_ports),
 		cmocka_unit_test(test_monitor_mode),
 		cmocka_unit_test(test_canary_counted),
 		cmocka_unit_test(test_garbage),

@@ -449,6 +449,39 @@ test_idna_bounds(void **state)
 	assert_string_equal(out, "xn--fiq.example");
 }
 
+/* HTTP Host from traffic: the library within a per-thread allowance;
+ * past it a new exotic name is refused (raw match, counted by the
+ * engine), while fast-path and cached names still convert. */
+static void
+test_idna_http_allowance(void **state)
+{
+	struct norm_url u;
+	unsigned lib = 0, refused = 0;
+
+	(void)state;
+	for (int i = 0; i < 100; i++) {
+		char host[32];
+		/* a new CJK name each time: no cache hit, no fast path */
+		int n = snprintf(host, sizeof(host), "\xe4%c%c.example",
+		    0xb9 + i / 64, 0x80 + i % 64);
+		int rc = norm_http(host, (size_t)n, "/", 1, &u);
+		lib += idna_last_step() == 4;
+		refused += idna_last_step() == 5;
+		assert_true(rc == 0 || idna_last_step() == 5);
+	}
+	/* at most two seconds' allowance, whatever the clock did */
+	assert_true(lib <= 2 * IDNA_LIB_PER_SEC);
+	assert_true(refused >= 100 - 2 * IDNA_LIB_PER_SEC);
+	/* the legitimate twin: the fast path still answers (the cache too,
+	 * test_idna_bounds) */
+	assert_int_equal(norm_http("B\xc3\xbc" "cher.example", 15, "/", 1, &u), 0);
+	assert_string_equal(u.host, "xn--bcher-kva.example");
+	assert_int_equal(idna_last_step(), 2);
+	/* lists are not bounded: the library answers */
+	assert_int_equal(norm_url("\xe4\xb8\x80.example/x", 13, &u), 0);
+	assert_int_equal(idna_last_step(), 4);
+}
+
 /* DNS, SNI and QUIC names are A-labels: a byte >= 0x80 is never
  * converted (norm_name_wire), the ASCII twin is. */
 static void
@@ -480,6 +513,7 @@ main(void)
 		cmocka_unit_test(test_idna_random),
 		cmocka_unit_test(test_idna_bounds),
 		cmocka_unit_test(test_name_wire),
+		cmocka_unit_test(test_idna_http_allowance),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

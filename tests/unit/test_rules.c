@@ -103,6 +103,20 @@ test_default_iptables(void **state)
 	    "-j RETURN\n");
 	long hook = pos(s, "iptables -w -t mangle -C FORWARD -j VETO 2>/dev/null"
 	    " || iptables -w -t mangle -I FORWARD 1 -j VETO\n");
+	/* a new connection starts undecided (issue 12): before the connmark
+	 * rules, only for packets entering for the first time */
+	long reopen = pos(s, A4 "-p tcp -m multiport --dports 80,443 "
+	    "--tcp-flags SYN,ACK,RST,FIN SYN -m mark --mark 0x0/0x300000 -m "
+	    "connmark --mark 0x100000/0x300000 -m comment --comment veto-reopen "
+	    "-j DROP\n");
+	long initial = pos(s, A4 "-p udp -m multiport --dports 443 -m length "
+	    "--length 1228:65535 -m u32 --u32 \"0>>22&0x3C@8>>24&0xC0=0xC0\" "
+	    "-m mark --mark 0x0/0x300000 -m comment --comment veto-initial -j "
+	    "NFQUEUE --queue-num 0 --queue-bypass\n");
+	assert_non_null(strstr(s, "ip6tables -w -t mangle -A VETO -p udp -m "
+	    "multiport --dports 443 -m length --length 1248:65535 -m u32 --u32 "
+	    "\"48>>24&0xC0=0xC0\""));
+	assert_true(pass < reopen && reopen < initial && initial < allowed);
 	assert_true(pass < allowed && allowed < blocked && blocked < save);
 	assert_true(save < allow && allow < block && block < dns);
 	assert_true(dns < tcp && tcp < cap && cap < hook);
@@ -119,10 +133,11 @@ test_default_iptables(void **state)
 	/* IPv6: the same rules */
 	assert_int_equal(count(s, "\niptables -w -t mangle -A VETO"),
 	    count(s, "\nip6tables -w -t mangle -A VETO"));
-	/* 13 and the TCP/53 byte cap (dns_tcp_bytes_cap, on by default) */
-	assert_int_equal(count(s, "\nip6tables -w -t mangle -A VETO"), 14);
-	assert_int_equal(count(s, "NFQUEUE"), 8);
-	assert_int_equal(count(s, "--queue-bypass"), 8);
+	/* 13, the TCP/53 byte cap (dns_tcp_bytes_cap, on by default),
+	 * veto-reopen and veto-initial */
+	assert_int_equal(count(s, "\nip6tables -w -t mangle -A VETO"), 16);
+	assert_int_equal(count(s, "NFQUEUE"), 10);
+	assert_int_equal(count(s, "--queue-bypass"), 10);
 }
 
 static void
@@ -134,7 +149,7 @@ test_options(void **state)
 	s = print("fail_open = no\nqueues = 2-5\nchains = forward input output\n"
 	    "connbytes_cap = 100\n", RULES_IPTABLES, false);
 	assert_int_equal(count(s, "--queue-bypass"), 0);
-	assert_int_equal(count(s, "-j NFQUEUE --queue-balance 2:5\n"), 8);
+	assert_int_equal(count(s, "-j NFQUEUE --queue-balance 2:5\n"), 10);
 	assert_int_equal(count(s, "--queue-num"), 0);
 	assert_non_null(strstr(s, "--connbytes 0:100 "));
 	assert_non_null(strstr(s, "--connbytes 101:101 "));
@@ -213,6 +228,13 @@ test_nft(void **state)
 	    "original packets 1-24 counter queue num 0 bypass");
 	long cap = pos(s, "tcp dport { 80, 443 } ct direction original ct "
 	    "original packets 25 counter return comment \"veto-cap\"\n");
+	long reopen = pos(s, "tcp dport { 80, 443 } tcp flags & (fin | syn | "
+	    "rst | ack) == syn meta mark & 0x00300000 == 0x00000000 ct mark & "
+	    "0x00300000 == 0x00100000 counter drop comment \"veto-reopen\"\n");
+	long initial = pos(s, "udp dport { 443 } udp length >= 1208 @th,64,8 & "
+	    "0xc0 == 0xc0 meta mark & 0x00300000 == 0x00000000 counter queue "
+	    "num 0 bypass comment \"veto-initial\"\n");
+	assert_true(pass < reopen && reopen < initial && initial < blocked);
 	assert_true(pass < blocked && blocked < allow && allow < dns);
 	assert_true(dns < tcp && tcp < cap);
 	assert_non_null(strstr(s, "\tchain forward {\n\t\ttype filter hook "
@@ -221,7 +243,7 @@ test_nft(void **state)
 
 	s = print("queues = 0-3\nfail_open = no\nchains = input output\n",
 	    RULES_NFT, false);
-	assert_int_equal(count(s, "queue num 0-3 comment"), 3);
+	assert_int_equal(count(s, "queue num 0-3 comment"), 4);
 	assert_null(strstr(s, "bypass"));
 	assert_non_null(strstr(s, "hook input priority mangle"));
 	assert_non_null(strstr(s, "hook output priority mangle"));
