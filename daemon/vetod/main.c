@@ -58,7 +58,8 @@ usage(int rc)
 	    "  -c CONF  configuration file (default /etc/veto/veto.conf)\n"
 	    "  -d       stay in the foreground and log to stderr\n"
 	    "  -n       check the configuration and the lists, then exit\n"
-	    "  -v       verbose (debug) logging; never client data\n");
+	    "  -v       verbose (debug) logging; never client data\n\n"
+	    "See vetod(8) and veto.conf(5).\n");
 	exit(rc);
 }
 
