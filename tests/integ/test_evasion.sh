@@ -31,7 +31,7 @@ KNOWN_BYPASS="
 	http:http10-spelling http:keepalive http:pipeline
 	url:abs-other-scheme url:host-port-junk url:http10-spelling
 	url:keepalive url:long-query url:pct-slash url:pipeline
-	quic:dup-crypto quic:junk-first quic:short-first quic:ttl-decoy
+	quic:ttl-decoy
 "
 # KNOWN_TWIN: allowed twins vetod stalls or resets although the server
 # accepts them: a second SYN (another ISN, with or without a low TTL)
@@ -40,11 +40,12 @@ KNOWN_BYPASS="
 # segments is reset.
 KNOWN_TWIN="tls:syn-again tls:syn-again-ttl http:syn-again http:syn-again-ttl
 	dnstcp:multidisorder"
-# TWIN_POLICY: forms refused by policy whatever the name (issue 12): a DNS
-# length prefix above the cap; an urgent byte (the segment is dropped); a
+# TWIN_POLICY: forms refused by policy whatever the name (issue 12): two
+# different copies of QUIC CRYPTO data (the datagram is dropped; evade.py
+# does not retransmit); an urgent byte (the segment is dropped); a
 # ClientHello or request above the reassembly cap; a flow still undecided
 # at connbytes_cap (one-byte segments).
-TWIN_POLICY="dnstcp:dns-padded dnstcp:urg tls:urg tls:big-hello
+TWIN_POLICY="quic:dup-crypto dnstcp:urg tls:urg tls:big-hello
 	http:big-headers url:big-headers tls:tiny-segs http:tiny-segs"
 
 topo_up --router || { not_ok "topology"; done_testing; }
