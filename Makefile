@@ -7,10 +7,12 @@
 #   make fuzz-replay      replay the committed corpora (what CI does)
 #   make bench            benchmarks, figures printed (not asserted)
 #   make demo             the namespace demo with the bundled signed list
-#   make install          PREFIX=/usr/local DESTDIR=
+#   make install          PREFIX=/usr/local DESTDIR= (programs, man pages, conf)
+#   make deb              the Debian package, in build/deb/
 # V=1 shows the commands; WERROR=1 turns warnings into errors (CI).
 
 PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
 DESTDIR ?=
 CC ?= cc
 V ?= 0
@@ -19,7 +21,7 @@ SANITIZER ?=
 FUZZ_SECONDS ?= 60
 
 PKGS := libnetfilter_queue libmnl libcurl libcjson libcrypto libidn2 libpsl \
-	libmicrohttpd libpcap
+	libmicrohttpd libpcap libseccomp
 # Read once, when make reads this file. Targets that install packages first
 # (test, demo, ...) run `deps`, then a fresh $(MAKE), which reads them anew.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -168,19 +170,42 @@ demo: deps
 	@$(SUBMAKE) all
 	@tests/integ/demo.sh --build $(BUILD)
 
+# The unit names the installed programs: /usr in the file, PREFIX here.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
-		$(DESTDIR)$(PREFIX)/share/veto $(DESTDIR)/etc/veto
+		$(DESTDIR)$(PREFIX)/share/veto $(DESTDIR)/etc/veto \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/veto $(DESTDIR)$(PREFIX)/bin/veto
 	install -m 0755 $(BUILD)/vetod $(DESTDIR)$(PREFIX)/sbin/vetod
-	install -m 0644 conf/stoppage.html conf/veto.nft conf/vetod.service \
+	install -m 0644 conf/stoppage.html conf/veto.nft \
 		conf/veto.conf $(DESTDIR)$(PREFIX)/share/veto/
+	sed -e 's|/usr/sbin/vetod |$(PREFIX)/sbin/vetod |' \
+		-e 's|/usr/bin/veto |$(PREFIX)/bin/veto |' conf/vetod.service \
+		>$(DESTDIR)$(PREFIX)/share/veto/vetod.service
+	install -m 0644 man/veto.conf.5 man/veto-list.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/veto.8 man/vetod.8 $(DESTDIR)$(MANDIR)/man8/
 	test -e $(DESTDIR)/etc/veto/veto.conf || \
 		install -m 0640 conf/veto.conf $(DESTDIR)/etc/veto/veto.conf
+	test -e $(DESTDIR)/etc/veto/never-block.txt || \
+		install -m 0644 conf/never-block.txt $(DESTDIR)/etc/veto/never-block.txt
+
+# The Debian package (debian/), built by dpkg-buildpackage in a copy of
+# this tree, which is then removed: the tree stays as it was, and the
+# package's build (PREFIX=/usr) never mixes with build/. The .deb, and the
+# .buildinfo and .changes, land in build/deb/.
+deb:
+	@tests/deps.sh deb
+	$(Q)rm -rf build/deb && mkdir -p build/deb/src
+	$(Q)tar -c --exclude=./build --exclude=./.git . | tar -x -C build/deb/src
+	@echo "  DEB     build/deb (log: build/deb/build.log)"
+	$(Q)cd build/deb/src && dpkg-buildpackage -b -uc -us -j2 \
+		>../build.log 2>&1 || { tail -n 30 ../build.log; exit 1; }
+	$(Q)rm -rf build/deb/src
+	@ls build/deb/*.deb
 
 clean:
 	rm -rf build
 
 .PHONY: all build-deps bench-build deps unit integ test tests-build fuzz fuzz-build fuzz-replay \
-	bench demo install clean
+	bench demo install deb clean
 .SECONDARY:

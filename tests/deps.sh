@@ -2,19 +2,27 @@
 # Install the Debian packages veto needs, only those missing.
 #   tests/deps.sh          everything (build, unit, integration, bench, demo)
 #   tests/deps.sh build    only what `make` needs
+#   tests/deps.sh deb      what `make deb` needs (build + Debian tools)
 set -eu
 
 BUILD_PKGS="gcc make pkg-config clang libnetfilter-queue-dev libmnl-dev
 libcurl4-openssl-dev libcjson-dev libssl-dev libidn2-dev libpsl-dev publicsuffix
-libmicrohttpd-dev libpcap-dev libcap-dev libcmocka-dev"
+libmicrohttpd-dev libpcap-dev libcap-dev libcmocka-dev libseccomp-dev"
 TEST_PKGS="minisign unbound nginx-light bind9-dnsutils curl openssl iproute2
 iptables conntrack tcpdump ngtcp2-client ngtcp2-server dnsperf iperf3 procps
 psmisc chromium ca-certificates nftables apache2-utils python3
 bind9 knot-resolver lua-cqueues pdns-recursor squid prometheus
-python3-cryptography"
+python3-cryptography mandoc"
+# `make deb` and tests/integ/test_deb.sh (which builds, lints and installs
+# the package).
+DEB_PKGS="debhelper dpkg-dev lintian"
 
 want=$BUILD_PKGS
-[ "${1:-all}" = build ] || want="$want $TEST_PKGS"
+case "${1:-all}" in
+build) ;;
+deb) want="$want $DEB_PKGS" ;;
+*) want="$want $TEST_PKGS $DEB_PKGS" ;;
+esac
 
 missing=""
 for p in $want; do
@@ -43,7 +51,10 @@ if [ ! -e "$policy" ]; then
 fi
 trap '[ $made_policy = 1 ] && rm -f "$policy"' EXIT
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >/dev/null
+# Wait for another apt or dpkg (a parallel run) instead of failing.
+lock="-o DPkg::Lock::Timeout=600"
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing >/dev/null
+apt-get $lock update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get $lock install -y -q --no-install-recommends $missing >/dev/null
 echo "deps: done"

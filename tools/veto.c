@@ -52,7 +52,8 @@ usage(FILE *f, int rc)
 	    "Commands:\n", VETO_VERSION);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].description);
-	fprintf(f, "\n`veto COMMAND --help` describes the options of a command.\n");
+	fprintf(f, "\n`veto COMMAND --help` describes the options of a command.\n"
+	    "See veto(8), veto.conf(5) and veto-list(5).\n");
 	return rc;
 }
 
@@ -72,7 +73,10 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[1], cmds[i].name) != 0)
 			continue;
-		return cmds[i].fn(argc - 1, argv + 1);
+		int rc = cmds[i].fn(argc - 1, argv + 1);
+		if (rc == 0 && cmd_wants_help(argc - 1, argv + 1))
+			printf("\nSee veto(8).\n");	/* every command's --help */
+		return rc;
 	}
 	fprintf(stderr, "veto: unknown command `%s'\n\n", argv[1]);
 	return usage(stderr, 2);

@@ -101,6 +101,7 @@ static const struct ckey keys[] = {
 	{"http_action", T_ENUM, S_GLOBAL, G(http_action), 0, 0, "redirect", 0, 0, http_actions},
 	{"tls_no_sni", T_ENUM, S_GLOBAL, G(tls_no_sni), 0, 0, "allow", 0, 0, no_sni},
 	{"dns_malformed", T_ENUM, S_GLOBAL, G(dns_malformed), 0, 0, "drop", 0, 0, drop_pass},
+	{"quic_unknown_version", T_ENUM, S_GLOBAL, G(quic_unknown_version), 0, 0, "drop", 0, 0, drop_pass},
 	{"reasm_flow_bytes", T_SIZE, S_GLOBAL, G(reasm_flow_bytes), 0, 0, "16384", 0, 1u << 20, NULL},
 	{"tcp_overcap", T_ENUM, S_GLOBAL, G(tcp_overcap), 0, 0, "block", 0, 0, policies},
 	{"undecided_last_packet", T_ENUM, S_GLOBAL, G(undecided_last_packet), 0, 0, "block", 0, 0, policies},

@@ -35,12 +35,18 @@ struct fstate {
 	uint32_t requests;	/* HTTP requests decided on this flow */
 	union {
 		struct {
+			uint64_t skip_to;	/* the next message's offset */
+		} dns;
+		struct {
 			uint64_t skip_to;	/* next request's offset */
 			struct http_chunked chunk;
 		} http;
-		/* QUIC: the client's first DCID keys every later Initial
-		 * (even those sent to the server's chosen connection ID) */
-		struct quic_keys quic;
+		struct {
+			/* the client's first DCID keys every later Initial
+			 * (even those sent to the server's chosen ID) */
+			struct quic_keys keys;
+			uint8_t conflict;	/* CRYPTO copies disagreed */
+		} quic;
 	} u;
 };
 _Static_assert(sizeof(struct fstate) <= FLOW_USER_SIZE, "fstate too big");
@@ -468,38 +474,11 @@ over_cap(struct call *c, struct fstate *fs)
 	    CONF_POLICY_BLOCK : c->ctx->overcap);
 }
 
-/* Does the partial DNS message at buf name a listed host in a question
- * that is already whole? A dry run: no decision is recorded. */
-static bool
-dns_partial_listed(struct call *c, const uint8_t *msg, size_t len)
-{
-	struct dns_query q;
-	struct match_result m;
-	char name[NORM_NAME_MAX + 1];
-	size_t off, n;
-	int k;
-
-	if (dns_query_parse(msg, len, &q) != DNS_OK)
-		return false;	/* the questions are not all here yet */
-	off = q.qend;
-	for (unsigned i = 0; i < q.qdcount; i++) {
-		if (i > 0 && dns_question_read(msg, len, &off, &q) == -1)
-			return false;
-		if (q.labels == 0)
-			continue;
-		k = norm_name(q.name, q.name_len, name);
-		n = k >= 0 ? (size_t)k : norm_name_raw(q.name, q.name_len, name);
-		if (match_name_cached(c->pol->matcher, c->ctx->mcache, name, n,
-		    &m))
-			return true;
-	}
-	return false;
-}
-
-/* DNS over TCP: every complete message is checked; the flow never leaves
- * the queue. A trailing partial message is blocked as soon as its
- * questions name a listed host, and when its length prefix says it cannot
- * fit the flow cap (it would never be complete in veto's buffer). */
+/* DNS over TCP: every message is checked; the flow never leaves the queue.
+ * A message is decided as soon as its questions are in (the rest of it,
+ * EDNS padding say, is skipped as it passes, so a message larger than the
+ * flow cap is decided too: dns_tcp_over_cap); one whose questions do not
+ * fit the flow cap is blocked. */
 static void
 stream_dns(struct call *c, struct flow *f, struct fstate *fs,
     const uint8_t *buf, size_t len)
@@ -508,10 +487,17 @@ stream_dns(struct call *c, struct flow *f, struct fstate *fs,
 	struct dns_query q;
 	struct match_result m;
 	const uint8_t *msg;
-	size_t mlen, used;
+	size_t mlen, used, cap = flow_table_cap(c->ctx->flows);
 	enum dns_outcome o = DM_PASS;
 	int n;
 
+	if (fs->u.dns.skip_to > flow_base(f)) {	/* the rest of a message */
+		/* only over bytes stored: the stream stays in order */
+		flow_advance(c->ctx->flows, f, MIN(fs->u.dns.skip_to,
+		    flow_end(f)));
+		if ((buf = flow_data(f, &len)) == NULL)
+			return;
+	}
 	dns_tcp_iter_init(&it, buf, len);
 	while (o == DM_PASS && dns_tcp_next(&it, &msg, &mlen)) {
 		STATS_INC(c->ctx->st->detail[SD_DNS_TCP]);
@@ -520,17 +506,24 @@ stream_dns(struct call *c, struct flow *f, struct fstate *fs,
 	used = dns_tcp_consumed(&it);
 	if (o == DM_PASS && len - used >= 2) {
 		mlen = (size_t)(buf[used] << 8 | buf[used + 1]);
-		if (mlen + 2 > flow_table_cap(c->ctx->flows)) {
+		if (dns_query_parse(buf + used + 2, len - used - 2, &q) ==
+		    DNS_OK) {
+			/* the questions are whole: decide, skip the rest */
+			STATS_INC(c->ctx->st->detail[SD_DNS_TCP]);
+			if (mlen + 2 > cap)
+				STATS_INC(c->ctx->st->detail[SD_DNS_TCP_OVER_CAP]);
+			o = dns_message(c, buf + used + 2, len - used - 2, &q,
+			    &m);
+			if (o == DM_PASS)
+				used += 2 + mlen;
+		} else if (len - used >= cap) {
+			/* its questions do not fit: never readable */
 			STATS_INC(c->ctx->st->detail[SD_DNS_TCP_OVER_CAP]);
 			decide(c, VPROTO_DNS, VACT_MALFORMED, NULL);
 			if (!monitor(c)) {
 				block_tcp(c, fs, NULL, 0);
 				return;
 			}
-		} else if (dns_partial_listed(c, buf + used + 2,
-		    len - used - 2)) {
-			o = dns_message(c, buf + used + 2, len - used - 2, &q,
-			    &m);
 		}
 	}
 	if (o == DM_MALFORMED && dns_malformed_drop(c)) {
@@ -543,7 +536,8 @@ stream_dns(struct call *c, struct flow *f, struct fstate *fs,
 		block_tcp(c, fs, c->ctx->payload, n > 0 ? (size_t)n : 0);
 		return;
 	}
-	flow_advance(c->ctx->flows, f, flow_base(f) + used);
+	fs->u.dns.skip_to = flow_base(f) + used;
+	flow_advance(c->ctx->flows, f, MIN(fs->u.dns.skip_to, flow_end(f)));
 }
 
 /* A name the TLS parser found but did not like (raw UTF-8, odd bytes) is
@@ -786,8 +780,11 @@ stream_http(struct call *c, struct flow *f, struct fstate *fs)
 				return;
 			}
 		} else {
+			/* no name at all (HTTP/1.0 without Host, the HTTP/2
+			 * preface "PRI *"): a request without a usable name */
 			decide(c, VPROTO_HTTP, unc ? VACT_MALFORMED :
-			    VACT_ALLOWED, NULL);
+			    req.host.p == NULL ? VACT_UNKNOWN_NAME : VACT_ALLOWED,
+			    NULL);
 		}
 		fs->requests++;
 		if (!urls || req.form == HTTP_FORM_AUTHORITY) {
@@ -932,10 +929,44 @@ inspect_tcp(struct call *c, bool dns)
 
 /* --- QUIC ------------------------------------------------------------ */
 
+/* A datagram veto will not pass: counted, and dropped unless in monitor
+ * mode. Only this packet; the flow stays as it was. */
+static void
+drop_packet(struct call *c, enum stats_detail why)
+{
+	STATS_INC(c->ctx->st->detail[why]);
+	if (!monitor(c))
+		c->r->verdict = IV_DROP;
+}
+
+/* Is the name of this (partial) ClientHello listed? A dry run: nothing is
+ * decided or counted. */
+static bool
+hello_listed(struct call *c, const uint8_t *hs, size_t len,
+    struct match_result *m)
+{
+	struct tls_hello h;
+	char name[NORM_NAME_MAX + 1];
+	enum tls_status ts = tls_parse_handshake(hs, len, &h);
+	int k;
+	size_t n;
+
+	if ((ts != TLS_NAME && ts != TLS_NO_NAME) || !tls_name_usable(&h))
+		return false;
+	k = norm_name((const char *)h.name, h.name_len, name);
+	n = k >= 0 ? (size_t)k : norm_name_raw((const char *)h.name,
+	    h.name_len, name);
+	return match_name_cached(c->pol->matcher, c->ctx->mcache, name, n, m);
+}
+
 struct quic_feed {
-	struct inspect_ctx *ctx;
+	struct call *c;
 	struct flow *f;
-	bool conflict;
+	bool conflict;		/* CRYPTO bytes disagreed with stored ones */
+	bool alt_listed;	/* ...and the other version names a listed host */
+	bool unstored;		/* bytes not stored: too many holes */
+	bool over_cap;		/* bytes beyond the flow cap */
+	struct match_result m;	/* with alt_listed */
 };
 
 static int
@@ -944,9 +975,17 @@ quic_crypto(void *arg, uint64_t off, const uint8_t *data, size_t len)
 	struct quic_feed *qf = arg;
 	struct flow_add_result ar;
 
-	flow_add(qf->ctx->flows, qf->f, off, data, len, &ar);
-	if (ar.flags & FLOW_ADD_CONFLICT)
+	flow_add(qf->c->ctx->flows, qf->f, off, data, len, &ar);
+	if (ar.flags & FLOW_ADD_FRAGMENTED)
+		qf->unstored = true;
+	if (ar.flags & FLOW_ADD_OVER_CAP)
+		qf->over_cap = true;
+	if (ar.flags & FLOW_ADD_CONFLICT) {
 		qf->conflict = true;
+		if (!qf->alt_listed && hello_listed(qf->c, ar.alt, ar.alt_len,
+		    &qf->m))
+			qf->alt_listed = true;
+	}
 	return 0;
 }
 
@@ -960,12 +999,79 @@ quic_new_conn(const struct pkt *p, const struct fstate *fs)
 {
 	const uint8_t *b = p->payload;
 
-	if (fs->kind != FK_QUIC || !fs->u.quic.set ||
+	if (fs->kind != FK_QUIC || !fs->u.quic.keys.set ||
 	    !quic_is_initial(b, p->payload_len) || p->payload_len < 6 ||
 	    p->payload_len < 6 + (size_t)b[5])
 		return false;
-	return b[5] != fs->u.quic.dcid_len ||
-	    memcmp(b + 6, fs->u.quic.dcid, b[5]) != 0;
+	return b[5] != fs->u.quic.keys.dcid_len ||
+	    memcmp(b + 6, fs->u.quic.keys.dcid, b[5]) != 0;
+}
+
+static void
+quic_set(struct call *c, struct fstate *fs, enum inspect_verdict v)
+{
+	fs->decided = (uint8_t)v;
+	c->r->verdict = v;
+	if (v == IV_ALLOW_FLOW)
+		STATS_INC(c->ctx->st->pkt[SP_OFFLOADED]);
+}
+
+/* A flow whose CRYPTO copies disagreed holds bytes the server may not
+ * have: it is never allowed. Blocked, on the listed name if there is one. */
+static void
+quic_poisoned(struct call *c, struct fstate *fs, const struct match_result *m)
+{
+	if (m != NULL)
+		decide(c, VPROTO_QUIC, VACT_BLOCKED, m);
+	else
+		decide(c, VPROTO_QUIC, VACT_MALFORMED, NULL);
+	quic_set(c, fs, monitor(c) ? IV_ALLOW_FLOW : IV_BLOCK_FLOW);
+}
+
+/* The CRYPTO data from offset 0: decide when the ClientHello is there. */
+static void
+quic_hello(struct call *c, struct flow *f, struct fstate *fs, bool over_cap)
+{
+	struct match_result m;
+	struct tls_hello h;
+	const uint8_t *buf;
+	size_t len = 0;
+	enum tls_status ts;
+
+	buf = flow_data(f, &len);
+	if (buf == NULL && !over_cap)
+		return;		/* CRYPTO data from offset 0 not here yet */
+	ts = buf != NULL ? tls_parse_handshake(buf, len, &h) : TLS_NEED_MORE;
+	if (ts == TLS_NEED_MORE && !over_cap &&
+	    len < flow_table_cap(c->ctx->flows))
+		return;
+	if (fs->u.quic.conflict) {
+		quic_poisoned(c, fs, buf != NULL && hello_listed(c, buf, len,
+		    &m) ? &m : NULL);
+	} else if (ts == TLS_NAME || ts == TLS_NO_NAME) {
+		quic_set(c, fs, tls_decide(c, VPROTO_QUIC, ts, &h) ?
+		    IV_BLOCK_FLOW : IV_ALLOW_FLOW);
+	} else {
+		/* not a ClientHello, or bigger than the cap: QUIC is never
+		 * allowed unread (clients fall back to TCP) */
+		decide(c, VPROTO_QUIC, VACT_MALFORMED, NULL);
+		quic_set(c, fs, monitor(c) ? IV_ALLOW_FLOW : IV_BLOCK_FLOW);
+	}
+	flow_advance(c->ctx->flows, f, flow_end(f));
+}
+
+/* What a datagram that did not parse comes to: dropped (the client
+ * retransmits), the flow undecided. */
+static void
+quic_bad(struct call *c, enum quic_status qs)
+{
+	if (qs == QUIC_NOT_INITIAL) {
+		STATS_INC(c->ctx->st->detail[SD_QUIC_NOT_INITIAL]);
+		return;		/* 0-RTT, short header: nothing veto reads */
+	}
+	if (qs != QUIC_MALFORMED)
+		STATS_INC(c->ctx->st->detail[SD_QUIC_UNDECRYPTABLE]);
+	drop_packet(c, SD_QUIC_DROPPED);
 }
 
 static void
@@ -976,22 +1082,16 @@ inspect_quic(struct call *c)
 	struct flow_key k;
 	struct flow *f;
 	struct fstate *fs;
-	struct quic_feed qf = {ctx, NULL, false};
-	struct tls_hello h;
-	const uint8_t *buf;
-	size_t len;
+	struct quic_feed qf = {c, NULL, false, false, false, false, {0}};
+	unsigned scan = quic_scan(p->payload, p->payload_len);
+	bool shrt = p->payload_len < QUIC_INITIAL_MIN;
 	enum quic_status qs;
-	enum tls_status ts;
 
 	flow_key_set(&k, p);
-	f = flow_lookup(ctx->flows, &k, c->now, quic_is_initial(p->payload,
-	    p->payload_len), NULL);
-	if (f == NULL) {
-		STATS_INC(ctx->st->detail[SD_QUIC_NOT_INITIAL]);
-		return;		/* not (yet) a client Initial: stays queued */
-	}
-	fs = flow_user(f);
-	if (fs->decided) {
+	f = flow_lookup(ctx->flows, &k, c->now, (scan & QUIC_SCAN_INITIAL) &&
+	    !shrt, NULL);
+	fs = f != NULL ? flow_user(f) : NULL;
+	if (fs != NULL && fs->decided) {
 		if (!quic_new_conn(p, fs)) {
 			STATS_INC(ctx->st->pkt[SP_DECIDED_LATE]);
 			c->r->verdict = fs->decided;
@@ -999,44 +1099,45 @@ inspect_quic(struct call *c)
 		}
 		flow_restart(ctx->flows, f);
 	}
+	if (scan & QUIC_SCAN_UNKNOWN_VERSION) {
+		if (c->pol->conf->quic_unknown_version == CONF_DROP)
+			drop_packet(c, SD_QUIC_UNKNOWN_VERSION);
+		else
+			STATS_INC(ctx->st->detail[SD_QUIC_UNKNOWN_VERSION]);
+		return;
+	}
+	if ((scan & QUIC_SCAN_INITIAL) && shrt) {
+		drop_packet(c, SD_QUIC_SHORT_INITIAL);	/* servers drop it */
+		return;
+	}
+	if (f == NULL) {
+		STATS_INC(ctx->st->detail[SD_QUIC_NOT_INITIAL]);
+		return;		/* not (yet) a client Initial: stays queued */
+	}
 	fs->kind = FK_QUIC;
 	qf.f = f;
-	qs = quic_parse(ctx->quic, p->payload, p->payload_len, &fs->u.quic, ctx->plain,
-	    sizeof(ctx->plain), quic_crypto, &qf, NULL);
-	if (qs == QUIC_NOT_INITIAL) {
-		STATS_INC(ctx->st->detail[SD_QUIC_NOT_INITIAL]);
+	qs = quic_parse(ctx->quic, p->payload, p->payload_len, &fs->u.quic.keys,
+	    ctx->plain, sizeof(ctx->plain), quic_crypto, &qf, NULL);
+	if (qs != QUIC_OK) {
+		quic_bad(c, qs);
 		return;
 	}
-	if (qs == QUIC_UNDECRYPTABLE || qs == QUIC_ERROR) {
-		/* not the client's Initial: never lets the flow go */
-		STATS_INC(ctx->st->detail[SD_QUIC_UNDECRYPTABLE]);
+	if (qf.alt_listed) {		/* the other version is listed */
+		set_name(c, "", 0, "", 0);
+		quic_poisoned(c, fs, &qf.m);
 		return;
 	}
-	if (qs == QUIC_MALFORMED) {
-		decide(c, VPROTO_QUIC, VACT_MALFORMED, NULL);
-		fs->decided = IV_ALLOW_FLOW;
-		c->r->verdict = IV_ALLOW_FLOW;
-		return;
-	}
-	if (qf.conflict)
+	if (qf.conflict) {
 		STATS_INC(ctx->st->pkt[SP_REASM_CONFLICT]);
-	buf = flow_data(f, &len);
-	if (buf == NULL)
-		return;		/* CRYPTO data from offset 0 not here yet */
-	ts = tls_parse_handshake(buf, len, &h);
-	if (ts == TLS_NEED_MORE)
+		fs->u.quic.conflict = 1;
+		drop_packet(c, SD_QUIC_CONFLICT);
 		return;
-	if (ts == TLS_NAME || ts == TLS_NO_NAME) {
-		fs->decided = tls_decide(c, VPROTO_QUIC, ts, &h) ?
-		    IV_BLOCK_FLOW : IV_ALLOW_FLOW;
-	} else {
-		decide(c, VPROTO_QUIC, VACT_MALFORMED, NULL);
-		fs->decided = IV_ALLOW_FLOW;
 	}
-	c->r->verdict = fs->decided;
-	if (fs->decided == IV_ALLOW_FLOW)
-		STATS_INC(ctx->st->pkt[SP_OFFLOADED]);
-	flow_advance(ctx->flows, f, flow_end(f));
+	if (qf.unstored) {
+		drop_packet(c, SD_QUIC_DROPPED);
+		return;
+	}
+	quic_hello(c, f, fs, qf.over_cap);
 }
 
 /* --- entry ------------------------------------------------------------ */

@@ -3,8 +3,9 @@
  *
  * One datagram: lh_parse() reads each long header, open_initial() removes
  * header and packet protection into the caller's plaintext buffer, and
- * frames_walk() runs twice over the plaintext, first to check every frame,
- * then to deliver the CRYPTO frames. Key derivation is HKDF-SHA256 written
+ * frames_walk() runs twice over the plaintext: in the first pass over the
+ * datagram each Initial is opened and its frames checked; only when every
+ * packet passed does the second pass deliver the CRYPTO frames. Key derivation is HKDF-SHA256 written
  * out over one HMAC context per salt (keyed once, in quic_ctx_new) and one
  * for the expansions: no OpenSSL context is created per packet (OpenSSL
  * itself allocates when an HMAC is re-keyed, see quic.h).
@@ -260,8 +261,10 @@ lh_parse(const uint8_t *p, size_t n, struct lh *h)
 	size_t off = 6;
 	uint64_t v, len;
 
+	h->dcid_len = 0;
 	if (n < 5 || !(p[0] & 0x80))
 		return QUIC_NOT_INITIAL;
+	h->dcid = p + 5;
 	h->version = get32(p + 1);
 	if (!known_version(h->version))
 		return QUIC_NOT_INITIAL;
@@ -483,45 +486,84 @@ frames_walk(const uint8_t *p, size_t n, struct walk *w)
 
 /* --- datagrams ----------------------------------------------------- */
 
-/* One Initial at p: open it, check its frames, deliver them. */
-static enum quic_status
-do_initial(struct quic_ctx *ctx, const uint8_t *p, const struct lh *h,
-    struct quic_keys *keys, uint8_t *plain, size_t room, size_t *used,
-    struct walk *w)
+/* An Initial that opened and whose frames check: where its plaintext is. */
+struct opened {
+	size_t off, len;
+};
+
+/* The state of one datagram walk (first pass: open and check). */
+struct dwalk {
+	struct quic_ctx *ctx;
+	struct quic_keys *keys;
+	uint8_t *plain;
+	size_t plain_size, pos;
+	struct walk w;
+	enum quic_status bad;		/* QUIC_OK, or the first failure */
+	unsigned nopened;
+	struct opened op[QUIC_PKTS_MAX];
+};
+
+static void
+dw_fail(struct dwalk *d, enum quic_status s)
 {
-	struct quic_info *info = w->info;
+	if (d->bad == QUIC_OK)
+		d->bad = s;
+}
+
+/* One Initial at p: open it and check its frames (nothing delivered). */
+static void
+dw_initial(struct dwalk *d, const uint8_t *p, const struct lh *h)
+{
+	struct quic_info *info = d->w.info;
 	enum quic_status s;
 	size_t ptlen = 0;
 	uint32_t pn = 0;
 
-	s = open_initial(ctx, p, h, keys, plain, room, &ptlen, &pn,
-	    &info->flags);
-	if (s != QUIC_OK)
-		return s;
-	w->deliver = false;
-	if ((s = frames_walk(plain, ptlen, w)) != QUIC_OK)
-		return s;
+	if (d->nopened == QUIC_PKTS_MAX) {
+		dw_fail(d, QUIC_MALFORMED);
+		return;
+	}
+	s = open_initial(d->ctx, p, h, d->keys, d->plain + d->pos,
+	    d->plain_size - d->pos, &ptlen, &pn, &info->flags);
+	d->w.deliver = false;
+	if (s == QUIC_OK)
+		s = frames_walk(d->plain + d->pos, ptlen, &d->w);
+	if (s != QUIC_OK) {
+		if (d->nopened > 0)
+			info->flags |= QUIC_F_TRAILING_BAD;
+		dw_fail(d, s);
+		return;
+	}
 	if (info->initials++ == 0)
 		info->pn = pn;
 	if (h->token_len > 0)
 		info->flags |= QUIC_F_TOKEN;
-	*used = ptlen;
-	w->deliver = true;
-	return frames_walk(plain, ptlen, w);
+	d->op[d->nopened].off = d->pos;
+	d->op[d->nopened++].len = ptlen;
+	d->pos += ptlen;
 }
 
-/* The next packet of the datagram: false to stop the walk. */
+/* The next packet of the datagram: false to stop the walk. A packet of
+ * another version or DCID ends it (RFC 9000 12.2: ignored by receivers);
+ * one of ours whose header does not parse makes the datagram malformed. */
 static bool
-next_packet(const uint8_t *p, size_t n, struct lh *h, struct quic_info *info)
+next_packet(struct dwalk *d, const uint8_t *p, size_t n, struct lh *h)
 {
+	struct quic_info *info = d->w.info;
 	enum quic_status s;
 
 	s = lh_parse(p, n, h);
+	if (s == QUIC_MALFORMED && h->version == info->version &&
+	    h->dcid_len == info->dcid_len &&
+	    memcmp(h->dcid, info->dcid, h->dcid_len) == 0) {
+		info->flags |= QUIC_F_TRAILING_BAD;
+		dw_fail(d, QUIC_MALFORMED);
+		return false;
+	}
 	if (s != QUIC_OK || h->version != info->version ||
 	    h->dcid_len != info->dcid_len ||
 	    memcmp(h->dcid, info->dcid, h->dcid_len) != 0) {
-		info->flags |= s == QUIC_MALFORMED && h->type == LH_INITIAL ?
-		    QUIC_F_TRAILING_BAD : QUIC_F_TRAILING;
+		info->flags |= QUIC_F_TRAILING;
 		return false;
 	}
 	return true;
@@ -533,42 +575,67 @@ quic_parse(struct quic_ctx *ctx, const uint8_t *dgram, size_t len,
     quic_crypto_fn cb, void *arg, struct quic_info *info)
 {
 	struct quic_info dummy;
-	struct walk w = { .cb = cb, .arg = arg };
+	struct dwalk d = { .ctx = ctx, .keys = keys, .plain = plain,
+	    .plain_size = plain_size, .bad = QUIC_OK };
 	struct lh h = { .type = LH_RETRY };
 	enum quic_status s;
-	size_t off = 0, pos = 0, used;
+	size_t off = 0;
 
-	w.info = info != NULL ? info : &dummy;
-	memset(w.info, 0, sizeof(*w.info));
+	d.w.cb = cb;
+	d.w.arg = arg;
+	d.w.info = info != NULL ? info : &dummy;
+	memset(d.w.info, 0, sizeof(*d.w.info));
 	s = lh_parse(dgram, len, &h);
-	if (s != QUIC_OK || h.type != LH_INITIAL)
+	if (s != QUIC_OK)
 		return s == QUIC_MALFORMED && h.type == LH_INITIAL ?
 		    QUIC_MALFORMED : QUIC_NOT_INITIAL;
-	w.info->version = h.version;
-	w.info->dcid = h.dcid;
-	w.info->dcid_len = h.dcid_len;
+	d.w.info->version = h.version;
+	d.w.info->dcid = h.dcid;
+	d.w.info->dcid_len = h.dcid_len;
+	/* First pass: every packet (RFC 9000 12.2: a receiver processes each
+	 * coalesced packet, whatever became of the ones before it). */
 	for (;;) {
-		if (h.type == LH_INITIAL) {
-			used = 0;
-			s = do_initial(ctx, dgram + off, &h, keys, plain + pos,
-			    plain_size - pos, &used, &w);
-			if (s != QUIC_OK) {
-				if (off == 0)
-					return s;
-				w.info->flags |= QUIC_F_TRAILING_BAD;
-				break;
-			}
-			pos += used;
-			if (w.stop)
-				break;
-		} else
-			w.info->flags |= QUIC_F_SKIPPED;
+		if (h.type == LH_INITIAL)
+			dw_initial(&d, dgram + off, &h);
+		else
+			d.w.info->flags |= QUIC_F_SKIPPED;
 		off += h.end;
-		if (off >= len || !next_packet(dgram + off, len - off, &h,
-		    w.info))
+		if (off >= len || !next_packet(&d, dgram + off, len - off, &h))
 			break;
 	}
+	if (d.bad != QUIC_OK)
+		return d.bad;
+	if (d.nopened == 0)
+		return QUIC_NOT_INITIAL;
+	/* Second pass: the whole datagram is good; deliver. */
+	d.w.deliver = true;
+	for (unsigned i = 0; i < d.nopened && !d.w.stop; i++)
+		(void)frames_walk(plain + d.op[i].off, d.op[i].len, &d.w);
 	return QUIC_OK;
+}
+
+unsigned
+quic_scan(const uint8_t *dgram, size_t len)
+{
+	struct lh h = { .type = LH_RETRY }, first;
+	unsigned flags = 0;
+	size_t off = 0;
+
+	if (len >= 5 && (dgram[0] & 0x80) && !known_version(get32(dgram + 1)))
+		return QUIC_SCAN_UNKNOWN_VERSION;
+	if (lh_parse(dgram, len, &h) != QUIC_OK)
+		return 0;
+	first = h;
+	for (;;) {
+		if (h.type == LH_INITIAL)
+			flags |= QUIC_SCAN_INITIAL;
+		off += h.end;
+		if (off >= len || lh_parse(dgram + off, len - off, &h) !=
+		    QUIC_OK || h.version != first.version ||
+		    h.dcid_len != first.dcid_len ||
+		    memcmp(h.dcid, first.dcid, h.dcid_len) != 0)
+			return flags;
+	}
 }
 
 /* --- convenience --------------------------------------------------- */

@@ -42,7 +42,6 @@ enum conf_tls_no_sni { TLS_NO_SNI_ALLOW, TLS_NO_SNI_BLOCK };
 enum conf_policy { CONF_POLICY_BLOCK, CONF_POLICY_ALLOW };
 enum conf_drop_pass { CONF_DROP, CONF_PASS };	/* dns_malformed, quic_unknown_version */
 enum conf_h2c { H2C_URL_HOSTS, H2C_BLOCK, H2C_ALLOW };
-enum conf_http_overcap { HTTP_OVERCAP_BLOCK, HTTP_OVERCAP_HOST };
 enum conf_rpz_action { RPZ_ACTION_NXDOMAIN, RPZ_ACTION_NODATA, RPZ_ACTION_STOPPAGE };
 
 #define CHAIN_FORWARD 0x1u
@@ -117,7 +116,6 @@ struct conf {
 	int dns_malformed;			/* enum conf_drop_pass */
 	int quic_unknown_version;		/* enum conf_drop_pass */
 	int h2c;				/* enum conf_h2c */
-	int http_overcap;			/* enum conf_http_overcap */
 
 	uint64_t reasm_flow_bytes, reasm_memory;
 	int tcp_overcap;			/* enum conf_policy */

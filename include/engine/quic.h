@@ -3,23 +3,28 @@
  * (RFC 9369): recognise, remove the protection, hand out the CRYPTO data.
  *
  * quic_parse() walks one UDP datagram. Each coalesced long-header packet is
- * found by its Length field; Initials are decrypted, 0-RTT and Handshake
- * packets are skipped, and the walk stops at a short header, a Retry, a
- * Version Negotiation packet, an unknown version or a packet whose
- * Destination Connection ID differs from the first one (RFC 9000 12.2). For
- * an Initial: the keys come from the DCID (HKDF-SHA256 with the version's
- * salt and labels, "quic key"/"quic iv"/"quic hp" or "quicv2 ..."), header
- * protection is removed (AES-128-ECB over the sample), the payload is
- * decrypted with AES-128-GCM (nonce = iv xor packet number, header as AAD)
- * and the tag verified. The frames are then checked (PADDING, PING, ACK with
- * or without ECN counts, CRYPTO and CONNECTION_CLOSE are all an Initial may
- * carry; anything else is QUIC_MALFORMED) and only then is each CRYPTO frame
- * given to the caller's callback as (offset, pointer, length). The pointer is
- * into the caller's plaintext buffer and stays valid until the caller reuses
- * it. Frames come in packet order, which need not be offset order (Chrome
- * shuffles them and spreads its ~1.8 KB ClientHello over two Initials in two
- * datagrams): the caller reassembles by offset, then calls
- * tls_parse_handshake() on the contiguous prefix from offset 0.
+ * found by its Length field, and every one is processed, as RFC 9000
+ * section 12.2 asks of a receiver: Initials are decrypted, 0-RTT and
+ * Handshake packets are skipped (whichever comes first), and the walk stops
+ * at a short header, a Retry, a Version Negotiation packet, or a packet of
+ * another version or Destination Connection ID than the first one (which
+ * receivers ignore). For an Initial: the keys come from the DCID (HKDF-SHA256
+ * with the version's salt and labels, "quic key"/"quic iv"/"quic hp" or
+ * "quicv2 ..."), header protection is removed (AES-128-ECB over the
+ * sample), the payload is decrypted with AES-128-GCM (nonce = iv xor packet
+ * number, header as AAD) and the tag verified. The frames are then checked
+ * (PADDING, PING, ACK with or without ECN counts, CRYPTO and
+ * CONNECTION_CLOSE are all an Initial may carry; anything else is
+ * QUIC_MALFORMED). A datagram is read whole or not at all: only when every
+ * packet of it passed (at most QUIC_PKTS_MAX Initials) is each CRYPTO frame
+ * given to the caller's callback as (offset, pointer, length); a filter
+ * drops the others (invariant 1 of the engine: no byte reaches the server
+ * unless veto read it). The pointer is into the caller's plaintext buffer
+ * and stays valid until the caller reuses it. Frames come in packet order,
+ * which need not be offset order (Chrome shuffles them and spreads its
+ * ~1.8 KB ClientHello over two Initials in two datagrams): the caller
+ * reassembles by offset, then calls tls_parse_handshake() on the contiguous
+ * prefix from offset 0.
  *
  * Keys: an Initial's keys are those of the client's *first* Destination
  * Connection ID, even after the client has switched to the server's chosen
@@ -33,12 +38,18 @@
  * Packet numbers: the truncated packet number is used as the full one; a
  * client's Initial packet numbers start at 0 and stay small.
  *
- * Statuses: anything that is not a client Initial of a known version (short
- * header, 0-RTT, Handshake, Retry, Version Negotiation, unknown versions) is
- * QUIC_NOT_INITIAL, never malformed. An Initial whose tag does not verify
- * (not a client packet, corrupted, garbage shaped like an Initial) is
- * QUIC_UNDECRYPTABLE. If the first Initial of a datagram is good, a later
- * packet that fails only sets QUIC_F_TRAILING_BAD.
+ * Statuses: a datagram without a client Initial of a known version (short
+ * header, 0-RTT or Handshake only, Retry, Version Negotiation, unknown
+ * versions) is QUIC_NOT_INITIAL. An Initial whose tag does not verify (not
+ * a client packet, corrupted, garbage shaped like an Initial) makes the
+ * datagram QUIC_UNDECRYPTABLE; one that breaks the format, or a later long
+ * header of the same connection that does not parse, QUIC_MALFORMED (the
+ * first failure in the datagram names the status, and QUIC_F_TRAILING_BAD
+ * says it came after a good Initial).
+ *
+ * quic_scan() reads only the headers: whether the datagram holds an Initial
+ * (a flow is worth creating) or starts with a long header of a version
+ * veto cannot read (a policy drops it: clients fall back to TCP).
  *
  * Threads: a struct quic_ctx holds the OpenSSL cipher and MAC contexts,
  * created once (quic_ctx_new) and reused for every packet. One per thread;
@@ -64,6 +75,9 @@
 #define QUIC_V2 0x6b3343cfu
 #define QUIC_CID_MAX 20
 #define QUIC_DGRAM_MAX 65527	/* largest UDP payload */
+#define QUIC_PKTS_MAX 32	/* Initials read in one datagram, at most */
+#define QUIC_INITIAL_MIN 1200	/* smaller Initial datagrams: servers drop
+				 * them (RFC 9000 14.1) */
 
 enum quic_status {
 	QUIC_OK,		/* at least one Initial decrypted and parsed */
@@ -78,7 +92,7 @@ enum quic_status {
 #define QUIC_F_SKIPPED		0x02	/* 0-RTT/Handshake packets skipped */
 #define QUIC_F_TRAILING		0x04	/* stopped at bytes not walked (short
 					   header, other DCID, padding) */
-#define QUIC_F_TRAILING_BAD	0x08	/* a later Initial failed */
+#define QUIC_F_TRAILING_BAD	0x08	/* a later packet failed */
 #define QUIC_F_CLOSE		0x10	/* CONNECTION_CLOSE seen */
 #define QUIC_F_REKEYED		0x20	/* cached keys replaced (Retry) */
 
@@ -114,6 +128,11 @@ void quic_ctx_free(struct quic_ctx *ctx);
 /* Does this UDP payload look like a long-header Initial of QUIC v1 or v2
  * (header form, version, packet type, DCID length <= 20)? No decryption. */
 bool quic_is_initial(const uint8_t *p, size_t len);
+
+/* Headers only (quic_scan()). */
+#define QUIC_SCAN_INITIAL		0x1	/* an Initial is coalesced in it */
+#define QUIC_SCAN_UNKNOWN_VERSION	0x2	/* a long header, unknown version */
+unsigned quic_scan(const uint8_t *dgram, size_t len);
 
 /* Derive the client Initial keys of version for dcid (<= 20 bytes). */
 int quic_keys_derive(struct quic_ctx *ctx, uint32_t version,

@@ -101,7 +101,6 @@ enum stats_detail {
 	SD_QUIC_UNKNOWN_VERSION,	/* long header of a version we cannot read */
 	SD_QUIC_SHORT_INITIAL,	/* Initial in a datagram under 1200 bytes */
 	SD_QUIC_CONFLICT,	/* CRYPTO bytes that disagree: datagram dropped */
-	SD_HTTP_OVER_CAP,	/* a request head larger than the flow cap */
 	SD_HTTP_URL_UNCANONICAL,	/* URL not canonicalisable, host has urls */
 	SD_HTTP_H2C,		/* HTTP/2 cleartext: preface or Upgrade: h2c */
 	SD_HTTP_MALFORMED,	/* a request servers refuse: connection reset */

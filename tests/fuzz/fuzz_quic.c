@@ -5,8 +5,12 @@
  *   2. as the plaintext of an Initial, through the frame walk directly;
  *   3. as that plaintext protected by the harness into a real Initial (v1
  *      or v2 by the input's parity), through quic_parse() and quic_sni(),
- *      so frames and the ClientHello in CRYPTO data are reached for real.
- * Delivered CRYPTO frames must lie inside the plaintext buffer.
+ *      so frames and the ClientHello in CRYPTO data are reached for real;
+ *   4. that Initial coalesced before the input's own bytes (a second
+ *      packet that is most often broken): every packet is walked, and a
+ *      datagram is read whole or not at all.
+ * Delivered CRYPTO frames must lie inside the plaintext buffer; a datagram
+ * that is not QUIC_OK delivers nothing; quic_scan() agrees with the walk.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +23,13 @@ static uint8_t plain[4096];
 static uint8_t work[4096 + TLS_SCRATCH_MAX];
 static const uint8_t dcid[8] = { 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 8 };
 
+static unsigned delivered;
+
 static int
 check_frame(void *arg, uint64_t off, const uint8_t *data, size_t len)
 {
 	(void)arg;
+	delivered++;
 	if (data < plain || data + len > plain + sizeof(plain) ||
 	    off + len > VARINT_MAX)
 		abort();
@@ -66,6 +73,24 @@ protect(uint32_t version, const uint8_t *p, size_t n, uint8_t *out)
 	return h + n + 16;
 }
 
+/* quic_parse() on d with the all-or-nothing and scan properties. */
+static enum quic_status
+parse_checked(const uint8_t *d, size_t n, struct quic_keys *keys,
+    struct quic_info *info)
+{
+	enum quic_status s;
+	unsigned scan = quic_scan(d, n);
+
+	delivered = 0;
+	s = quic_parse(ctx, d, n, keys, plain, sizeof(plain), check_frame,
+	    NULL, info);
+	if ((s != QUIC_OK && delivered != 0) ||
+	    (s == QUIC_OK && !(scan & QUIC_SCAN_INITIAL)) ||
+	    ((scan & QUIC_SCAN_UNKNOWN_VERSION) && s != QUIC_NOT_INITIAL))
+		abort();
+	return s;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -90,8 +115,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	/* 1. A datagram. */
 	quic_is_initial(data, size);
-	quic_parse(ctx, data, size, &keys, plain, sizeof(plain), check_frame,
-	    NULL, &info);
+	parse_checked(data, size, &keys, &info);
 	quic_sni(ctx, data, size, work, sizeof(work), &ts, &hello);
 	/* 2. Frames. */
 	memset(&info, 0, sizeof(info));
@@ -112,5 +136,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    QUIC_MALFORMED))
 		abort();
 	quic_sni(ctx, pkt, n, work, sizeof(work), &ts, &hello);
+	/* 4. That Initial, then the input's bytes in the same datagram. */
+	if (n + size <= sizeof(pkt)) {
+		memcpy(pkt + n, data, size);
+		if (parse_checked(pkt, n + size, NULL, &info) == QUIC_OK &&
+		    info.initials == 0)
+			abort();
+	}
 	return 0;
 }

@@ -720,9 +720,9 @@ quic_split(uint32_t version, const char *name, bool reverse, uint16_t sport,
 	half = (size_t)(hn - hs) + 7;	/* inside the name */
 	memset(f, 0, sizeof(f));
 	fb_crypto(&f[0], 0, hs, half);
-	fb_pad(&f[0], 1100);
+	fb_pad(&f[0], 1200);	/* datagrams of at least 1200 bytes */
 	fb_crypto(&f[1], half, hs + half, hlen - half);
-	fb_pad(&f[1], 1100);
+	fb_pad(&f[1], 1200);
 	n[0] = initial(version, &f[0], 0, d[0]);
 	n[1] = initial(version, &f[1], 1, d[1]);
 	udp_send(6, sport, 443, d[reverse], n[reverse]);

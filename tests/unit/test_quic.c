@@ -503,19 +503,53 @@ test_coalesced(void **state)
 		assert_int_equal(info.initials, 1);
 		assert_int_equal(info.flags, QUIC_F_TRAILING);
 
-		/* A damaged second Initial: the first still counts. */
+		/* A damaged second Initial: the datagram is bad as a whole and
+		 * nothing of it is delivered (a filter drops it). */
 		n = first + initial(version, &f2, 1, d + first);
 		d[n - 3] ^= 1;
+		memset(r, 0, sizeof(*r));
 		assert_int_equal(quic_parse(qc, d, n, NULL, plain,
-		    sizeof(plain), NULL, NULL, &info), QUIC_OK);
+		    sizeof(plain), collect, r, &info), QUIC_UNDECRYPTABLE);
 		assert_int_equal(info.initials, 1);
+		assert_int_equal(info.crypto_frames, 0);
+		assert_int_equal(r->nf, 0);
 		assert_int_equal(info.flags, QUIC_F_TRAILING_BAD);
-		/* A truncated one likewise. */
+		/* A truncated one: malformed. */
 		n -= 10;
 		assert_int_equal(quic_parse(qc, d, n, NULL, plain,
-		    sizeof(plain), NULL, NULL, &info), QUIC_OK);
+		    sizeof(plain), NULL, NULL, &info), QUIC_MALFORMED);
 		assert_int_equal(info.flags, QUIC_F_TRAILING_BAD);
+		/* A damaged FIRST Initial does not end the walk: the second
+		 * one is opened and checked too (RFC 9000 12.2), and the
+		 * datagram is still bad as a whole. */
+		n = first + initial(version, &f2, 1, d + first);
+		d[first - 3] ^= 1;
+		assert_int_equal(quic_parse(qc, d, n, NULL, plain,
+		    sizeof(plain), NULL, NULL, &info), QUIC_UNDECRYPTABLE);
+		assert_int_equal(info.initials, 1);
+		/* A Handshake packet first, then the Initial: the Initial is
+		 * read (a server reads it). */
+		{
+			struct spec hs1 = { .version = version,
+			    .type = P_HANDSHAKE, .dcid = rfc_dcid,
+			    .dcid_len = 8, .pn = 0, .pnlen = 1,
+			    .payload = hsf.b, .payload_len = hsf.n };
+
+			n = protect(&hs1, d);
+			n += initial(version, &f1, 0, d + n);
+			n += initial(version, &f2, 1, d + n);
+		}
+		memset(r, 0, sizeof(*r));
+		assert_int_equal(quic_parse(qc, d, n, NULL, plain,
+		    sizeof(plain), collect, r, &info), QUIC_OK);
+		assert_int_equal(info.initials, 2);
+		assert_true(info.flags & QUIC_F_SKIPPED);
+		assert_int_equal(tls_parse_handshake(r->buf, reasm_prefix(r),
+		    &h), TLS_NAME);
+		assert_true(quic_scan(d, n) & QUIC_SCAN_INITIAL);
+		assert_false(quic_is_initial(d, n));
 		/* Zero bytes after the packet (datagram padding). */
+		first = initial(version, &f1, 0, d);
 		memset(d + first, 0, 100);
 		assert_int_equal(quic_parse(qc, d, first + 100, NULL, plain,
 		    sizeof(plain), NULL, NULL, &info), QUIC_OK);
