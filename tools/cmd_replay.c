@@ -58,6 +58,7 @@ struct run {
 	unsigned ndecisions;	/* JSON: decisions printed so far */
 	struct pcap_stat ps;	/* live only */
 	bool have_ps;
+	const char *damaged;	/* why reading stopped early, or NULL */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -110,8 +111,9 @@ usage(FILE *f, int rc)
 	    "Capture on one interface, on the clients' side of the filter, so "
 	    "that requests\nthe filter dropped are in the capture and no packet "
 	    "appears twice.\n\n"
-	    "Exit status: 0 done, 1 the capture or the lists could not be read, "
-	    "2 usage.\n");
+	    "Exit status: 0 done, 1 the capture or the lists could not be read "
+	    "(a capture\ndamaged after some packets: the report covers them, "
+	    "with a warning), 2 usage.\n");
 	return rc;
 }
 
@@ -567,6 +569,10 @@ print_text(const struct run *run)
 	if (c->conns_evicted > 0)
 		printf("warning: %" PRIu64 " connections were evicted from a "
 		    "full connection table\n", c->conns_evicted);
+	if (run->damaged != NULL)
+		printf("warning: reading stopped at an error after %" PRIu64
+		    " packets (%s): this report covers the packets read before "
+		    "it (a damaged or cut capture)\n", c->frames, run->damaged);
 	if (run->have_ps)
 		printf("kernel: %u packets received, %u dropped by the "
 		    "capture buffer\n", run->ps.ps_recv, run->ps.ps_drop);
@@ -714,6 +720,8 @@ print_json(const struct run *run)
 	    (double)(c->last_ms - c->first_ms) / 1000.0);
 	cJSON_AddNumberToObject(j, "seconds", (double)run->ns / 1e9);
 	cJSON_AddNumberToObject(j, "packets_per_second", rate(run));
+	if (run->damaged != NULL)
+		cJSON_AddStringToObject(j, "damaged", run->damaged);
 	s = cJSON_Print(j);
 	if (run->o->decisions)	/* the streamed array, then the rest */
 		printf("\n  ],\n%s\n", s + 2);
@@ -761,6 +769,12 @@ cmd_replay(int argc, char **argv)
 	run.ns = now_mono_ns() - t0;
 	if (run.progress)
 		fprintf(stderr, "\r\033[K");
+	if (rc == REPLAY_DAMAGED) {	/* report what was read; exit 1 */
+		fprintf(stderr, "veto replay: warning: %s: %s: the report covers "
+		    "the %" PRIu64 " packets read before it\n", run.source,
+		    e.msg, replay_counts(run.r)->frames);
+		run.damaged = e.msg;
+	}
 	if (rc == -1) {
 		fprintf(stderr, "veto replay: %s: %s\n", run.source, e.msg);
 		rc = 1;
@@ -774,7 +788,7 @@ cmd_replay(int argc, char **argv)
 		print_json(&run);
 	else
 		print_text(&run);
-	rc = 0;
+	rc = run.damaged != NULL ? 1 : 0;
 out:
 	replay_free(run.r);
 	if (run.p != NULL)

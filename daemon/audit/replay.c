@@ -138,9 +138,57 @@ replay_dlt_supported(int dlt)
 	case REPLAY_DLT_RAW_BSD: case REPLAY_DLT_LINKTYPE_RAW:
 	case REPLAY_DLT_LOOP: case REPLAY_DLT_LINUX_SLL:
 	case REPLAY_DLT_IPV4: case REPLAY_DLT_IPV6: case REPLAY_DLT_LINUX_SLL2:
+	case REPLAY_DLT_PPP: case REPLAY_DLT_PPP_SERIAL: case REPLAY_DLT_PPP_ETHER:
+	case REPLAY_DLT_C_HDLC: case REPLAY_DLT_PPP_WITH_DIR:
+	case REPLAY_DLT_C_HDLC_WITH_DIR:
 		return true;
 	}
 	return false;
+}
+
+/* PPP from f[off]: optional address/control (0xff 0x03), then the
+ * protocol, 1 byte when compressed (odd first byte) or 2: 0x0021 IPv4,
+ * 0x0057 IPv6 (RFC 1661, 1332, 5072). */
+static long
+ppp_offset(const uint8_t *f, size_t len, size_t off)
+{
+	uint16_t proto;
+
+	if (len >= off + 2 && f[off] == 0xff && f[off + 1] == 0x03)
+		off += 2;
+	if (len < off + 1)
+		return -1;
+	if (f[off] & 1) {
+		proto = f[off];
+		off += 1;
+	} else {
+		if (len < off + 2)
+			return -1;
+		proto = rd16(f + off);
+		off += 2;
+	}
+	return proto == 0x21 || proto == 0x57 ? (long)off : -1;
+}
+
+/* Cisco HDLC from f[off]: address 0x0f or 0x8f, control 0, an ethertype. */
+static long
+chdlc_offset(const uint8_t *f, size_t len, size_t off)
+{
+	if (len < off + 4 || (f[off] != 0x0f && f[off] != 0x8f) ||
+	    f[off + 1] != 0)
+		return -1;
+	return rd16(f + off + 2) == 0x0800 || rd16(f + off + 2) == 0x86dd ?
+	    (long)(off + 4) : -1;
+}
+
+/* A PPPoE session header (RFC 2516: 6 bytes, version/type 0x11, code 0)
+ * from f[off], then PPP's 2-byte protocol. */
+static long
+pppoe_offset(const uint8_t *f, size_t len, size_t off)
+{
+	if (len < off + 8 || f[off] != 0x11 || f[off + 1] != 0)
+		return -1;
+	return ppp_offset(f, len, off + 6);
 }
 
 static long
@@ -160,6 +208,8 @@ ether_offset(const uint8_t *f, size_t len)
 		type = rd16(f + off + 2);
 		off += 4;
 	}
+	if (type == 0x8864)
+		return pppoe_offset(f, len, off);
 	return type == 0x0800 || type == 0x86dd ? (long)off : -1;
 }
 
@@ -188,6 +238,25 @@ replay_link_offset(int dlt, const uint8_t *f, size_t len)
 	case REPLAY_DLT_LINKTYPE_RAW: case REPLAY_DLT_IPV4:
 	case REPLAY_DLT_IPV6:
 		off = 0;
+		break;
+	case REPLAY_DLT_PPP:
+		off = ppp_offset(f, len, 0);
+		break;
+	case REPLAY_DLT_PPP_WITH_DIR:	/* a direction byte first */
+		off = ppp_offset(f, len, 1);
+		break;
+	case REPLAY_DLT_PPP_SERIAL:	/* PPP in HDLC framing, or Cisco HDLC */
+		off = len > 0 && f[0] == 0xff ? ppp_offset(f, len, 0) :
+		    chdlc_offset(f, len, 0);
+		break;
+	case REPLAY_DLT_PPP_ETHER:
+		off = pppoe_offset(f, len, 0);
+		break;
+	case REPLAY_DLT_C_HDLC:
+		off = chdlc_offset(f, len, 0);
+		break;
+	case REPLAY_DLT_C_HDLC_WITH_DIR:
+		off = chdlc_offset(f, len, 1);
 		break;
 	default:
 		return -1;
@@ -541,8 +610,10 @@ replay_pcap(struct replay *r, struct pcap *p, volatile sig_atomic_t *stop,
 		if (rc == PCAP_ERROR_BREAK)
 			break;		/* end of the file */
 		if (rc < 0) {
+			/* a damaged or cut file (or a failed interface): what
+			 * was read so far stands; the caller reports it */
 			verr_set(e, "%s", pcap_geterr(p));
-			return -1;
+			return REPLAY_DAMAGED;
 		}
 		replay_frame(r, dlt, data, h->caplen, h->len,
 		    (uint64_t)h->ts.tv_sec * 1000000 +

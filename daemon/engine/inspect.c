@@ -639,6 +639,7 @@ stream_tls(struct call *c, struct fstate *fs, const uint8_t *buf, size_t len)
 /* What checking one request came to. */
 enum http_check {
 	HC_PASS,
+	HC_NONAME,	/* no host at all (HTTP/1.0 without Host) */
 	HC_BLOCK,	/* an entry matched: *m */
 	HC_BLOCK_UNC,	/* not canonicalisable on a host with url entries */
 };
@@ -748,7 +749,7 @@ http_check(struct call *c, const struct http_req *req, struct match_result *m,
 		auth[n++] = req->host_last;
 	if (n == 0) {
 		STATS_INC(c->ctx->st->detail[SD_HTTP_NO_HOST]);
-		return HC_PASS;
+		return HC_NONAME;
 	}
 	for (unsigned i = 0; i < n; i++)
 		if ((hc = http_check_one(c, auth[i], path, m, urls)) != HC_PASS)
@@ -791,8 +792,10 @@ http_decide(struct call *c, struct fstate *fs, const struct http_req *req,
 	struct match_result m;
 	enum http_check hc = http_check(c, req, &m, urls);
 
-	if (hc == HC_PASS) {
-		decide(c, VPROTO_HTTP, VACT_ALLOWED, NULL);
+	if (hc == HC_PASS || hc == HC_NONAME) {
+		/* no name at all: a request without a usable name */
+		decide(c, VPROTO_HTTP, hc == HC_PASS ? VACT_ALLOWED :
+		    VACT_UNKNOWN_NAME, NULL);
 		return false;
 	}
 	if (!decide(c, VPROTO_HTTP, VACT_BLOCKED, hc == HC_BLOCK ? &m : NULL))

@@ -2,9 +2,17 @@
  * replay.h - run captured packets through the filter engine as vetod
  * would see them (`veto replay`, issue 9).
  *
- * Every frame is decoded from its link layer (Ethernet with any number of
- * 802.1Q/802.1ad tags, Linux cooked v1 and v2, raw IP, BSD loopback) to an
- * IPv4/IPv6 packet, then passed through an emulation of the kernel side of
+ * Every frame is decoded from its link layer to an IPv4/IPv6 packet. The
+ * link types read (any other is refused with its name):
+ *   EN10MB          Ethernet, any number of 802.1Q/802.1ad/QinQ tags, and
+ *                   PPPoE sessions (0x8864) inside
+ *   LINUX_SLL(2)    Linux cooked v1 and v2 (tcpdump -i any)
+ *   RAW, IPV4, IPV6 raw IP (DLT 12, 14, 101, 228, 229)
+ *   NULL, LOOP      BSD loopback
+ *   PPP, PPP_SERIAL, PPP_WITH_DIR, PPP_ETHER (PPPoE)   PPP, with or without
+ *                   address/control bytes, 1- or 2-byte protocol
+ *   C_HDLC, C_HDLC_WITH_DIR                            Cisco HDLC
+ * then then passed through an emulation of the kernel side of
  * vetod (the rule set of `veto rules`, docs/design.md sections 4 and 6) and,
  * when the kernel would queue it, through the same inspect() the daemon
  * calls, with want_names set so decisions carry the name or URL.
@@ -62,6 +70,12 @@
 /* Link types (DLT_ values of libpcap), for callers without pcap.h. */
 #define REPLAY_DLT_NULL 0
 #define REPLAY_DLT_EN10MB 1
+#define REPLAY_DLT_PPP 9
+#define REPLAY_DLT_PPP_SERIAL 50
+#define REPLAY_DLT_PPP_ETHER 51
+#define REPLAY_DLT_C_HDLC 104
+#define REPLAY_DLT_PPP_WITH_DIR 204
+#define REPLAY_DLT_C_HDLC_WITH_DIR 205
 #define REPLAY_DLT_RAW 12
 #define REPLAY_DLT_RAW_BSD 14
 #define REPLAY_DLT_LINKTYPE_RAW 101
@@ -120,8 +134,13 @@ void replay_ip(struct replay *r, const uint8_t *pkt, size_t len,
 
 /* Read every frame of an opened capture (a file or a live interface),
  * until its end, an error, or *stop. progress (may be NULL) is called
- * about every 64k frames. Returns 0 at the end or on stop, -1 with e on a
- * read error. */
+ * about every 64k frames. Returns 0 at the end or on stop; -1 with e when
+ * the link type is not read (nothing was); REPLAY_DAMAGED with e (libpcap's
+ * message: "truncated dump file; ...", a bad record header) when reading
+ * stopped at an error after the frames counted so far, which stand: a
+ * capture whose end is damaged (a full disk, a capture killed mid-write)
+ * is reported up to the damage, as tcpdump reads it. */
+#define REPLAY_DAMAGED 1
 struct pcap;
 typedef void (*replay_progress_fn)(void *arg, const struct replay_counts *c);
 int replay_pcap(struct replay *r, struct pcap *p, volatile sig_atomic_t *stop,

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "trust/listset.h"
@@ -326,6 +327,9 @@ frame(int dlt, const struct ipkt *k, int i, uint8_t *out)
 	bool v6 = !k->not_ip && (k->b[0] >> 4) == 6;
 	uint16_t proto = k->not_ip ? 0x0806 : v6 ? 0x86dd : 0x0800;
 
+	/* PPP's protocol numbers: IPv4, IPv6, LCP (not IP) */
+	uint16_t pproto = k->not_ip ? 0xc021 : v6 ? 0x0057 : 0x0021;
+
 	switch (dlt) {
 	case DLT_EN10MB:
 		memset(out, 0x02, 12);
@@ -334,8 +338,62 @@ frame(int dlt, const struct ipkt *k, int i, uint8_t *out)
 			memcpy(out + h, "\x88\xa8\x00\x0a\x81\x00\x00\x14", 8);
 			h += 8;
 		}
+		if (i % 3 == 2 && !k->not_ip) {	/* a PPPoE session (ISPs) */
+			memcpy(out + h, "\x88\x64\x11\x00\x12\x34", 6);
+			out[h + 6] = (uint8_t)((k->n + 2) >> 8);
+			out[h + 7] = (uint8_t)(k->n + 2);
+			out[h + 8] = (uint8_t)(pproto >> 8);
+			out[h + 9] = (uint8_t)pproto;
+			h += 10;
+			break;
+		}
 		out[h++] = (uint8_t)(proto >> 8);
 		out[h++] = (uint8_t)proto;
+		break;
+	case DLT_PPP_WITH_DIR:
+		out[h++] = (uint8_t)(i % 2);	/* direction */
+		/* FALLTHROUGH */
+	case DLT_PPP:	/* address/control or not; the protocol compressed */
+		if (i % 3 != 1) {
+			out[h++] = 0xff;
+			out[h++] = 0x03;
+		}
+		if (i % 3 == 2 && !k->not_ip) {
+			out[h++] = (uint8_t)pproto;
+		} else {
+			out[h++] = (uint8_t)(pproto >> 8);
+			out[h++] = (uint8_t)pproto;
+		}
+		break;
+	case DLT_C_HDLC_WITH_DIR:
+		out[h++] = (uint8_t)(i % 2);
+		/* FALLTHROUGH */
+	case DLT_C_HDLC:
+		out[h++] = i % 2 ? 0x8f : 0x0f;
+		out[h++] = 0;
+		out[h++] = (uint8_t)(proto >> 8);
+		out[h++] = (uint8_t)proto;
+		break;
+	case DLT_PPP_SERIAL:	/* PPP in HDLC framing, or Cisco HDLC */
+		if (i % 2) {
+			memcpy(out, "\xff\x03", 2);
+			out[2] = (uint8_t)(pproto >> 8);
+			out[3] = (uint8_t)pproto;
+		} else {
+			out[0] = 0x0f;
+			out[1] = 0;
+			out[2] = (uint8_t)(proto >> 8);
+			out[3] = (uint8_t)proto;
+		}
+		h = 4;
+		break;
+	case DLT_PPP_ETHER:
+		memcpy(out, "\x11\x00\x12\x34", 4);
+		out[4] = (uint8_t)((k->n + 2) >> 8);
+		out[5] = (uint8_t)(k->n + 2);
+		out[6] = (uint8_t)(pproto >> 8);
+		out[7] = (uint8_t)pproto;
+		h = 8;
 		break;
 	case DLT_LINUX_SLL:
 		memset(out, 0, 16);
@@ -492,14 +550,17 @@ static void
 test_link_types(void **state)
 {
 	static const int dlts[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2,
-	    DLT_RAW, DLT_NULL};
+	    DLT_RAW, DLT_NULL, DLT_PPP, DLT_PPP_WITH_DIR, DLT_C_HDLC,
+	    DLT_C_HDLC_WITH_DIR, DLT_PPP_SERIAL, DLT_PPP_ETHER};
 	char path[128];
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(dlts); i++) {
 		struct seen s = {.n = 0};
-		snprintf(path, sizeof(path), "%s/%s.pcap", tmpdir,
-		    pcap_datalink_val_to_name(dlts[i]));
+		const char *name = pcap_datalink_val_to_name(dlts[i]);
+
+		snprintf(path, sizeof(path), "%s/dlt%d-%s.pcap", tmpdir,
+		    dlts[i], name ? name : "unnamed");
 		write_pcap(path, dlts[i]);
 		replay_file(path, dlts[i], &s);
 		unlink(path);
@@ -559,6 +620,83 @@ test_link_offsets(void **state)
 	assert_int_equal(replay_link_offset(DLT_IEEE802_11, eth4, 15), -1);
 	assert_false(replay_dlt_supported(DLT_IEEE802_11));
 	assert_true(replay_dlt_supported(DLT_LINUX_SLL2));
+	/* PPP and Cisco HDLC carrying something else: not IP */
+	assert_int_equal(replay_link_offset(DLT_PPP, (const uint8_t *)
+	    "\xff\x03\xc0\x21\x45", 5), -1);	/* LCP */
+	assert_int_equal(replay_link_offset(DLT_PPP, (const uint8_t *)
+	    "\xff\x03\x00\x21\x45", 5), 4);
+	assert_int_equal(replay_link_offset(DLT_PPP, (const uint8_t *)
+	    "\x21\x45", 2), 1);
+	assert_int_equal(replay_link_offset(DLT_C_HDLC, (const uint8_t *)
+	    "\x0f\x00\x80\x35\x45", 5), -1);	/* SLARP */
+	assert_int_equal(replay_link_offset(DLT_C_HDLC, (const uint8_t *)
+	    "\x0f\x00\x08\x00", 4), -1);	/* nothing after */
+	assert_int_equal(replay_link_offset(DLT_PPP_ETHER, (const uint8_t *)
+	    "\x11\x09\x12\x34\x00\x02\x00\x21\x45", 9), -1);	/* PADI */
+	assert_false(replay_dlt_supported(DLT_FRELAY));
+}
+
+/* A capture whose end is damaged (cut mid-record, or a record header
+ * that cannot be right): what was read before stands, and replay_pcap
+ * says so; the intact file is read to its end (test_link_types). */
+static void
+test_damaged_end(void **state)
+{
+	char path[128], err[PCAP_ERRBUF_SIZE];
+	struct stat st;
+	struct replay *r;
+	struct verr e;
+	pcap_t *p;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/cut.pcap", tmpdir);
+	write_pcap(path, DLT_RAW);
+	assert_int_equal(stat(path, &st), 0);
+	/* cut 5 bytes into the last record's data */
+	assert_int_equal(truncate(path, st.st_size - (off_t)session[nsession - 1].caplen -
+	    (off_t)(session[nsession - 1].caplen ? 0 : session[nsession - 1].n) + 5), 0);
+	assert_non_null(p = pcap_open_offline(path, err));
+	assert_non_null(r = replay_new(pol, &e));
+	assert_int_equal(replay_pcap(r, p, NULL, NULL, NULL, &e), REPLAY_DAMAGED);
+	assert_non_null(strstr(e.msg, "truncated"));
+	/* every frame but the ARP one (not in raw IP) and the cut one */
+	assert_int_equal(replay_counts(r)->frames, (uint64_t)nsession - 2);
+	assert_int_equal(replay_counts(r)->decisions[VPROTO_DNS][VACT_ALLOWED], 1);
+	replay_free(r);
+	pcap_close(p);
+	unlink(path);
+}
+
+/* A request with no name at all is counted as such, never as allowed:
+ * HTTP/1.0 without Host, and the HTTP/2 prior-knowledge preface; its twin
+ * with a Host header is allowed. */
+static void
+test_no_name(void **state)
+{
+	struct ep a = {4, C4, S4, 41001, 80}, b = {4, C4, S4, 41002, 80};
+	struct ep t = {4, C4, S4, 41003, 80};
+	static const char h10[] = "GET / HTTP/1.0\r\nUser-Agent: x\r\n\r\n";
+	static const char h2[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+	static const char twin[] = "GET / HTTP/1.0\r\nHost: allowed.example\r\n\r\n";
+	int start = nsession;
+	struct replay *r;
+	struct verr e;
+	uint32_t seq;
+
+	(void)state;
+	seq = handshake(&a);
+	add_ip(&a, IPPROTO_TCP, seq, 5001, ACK | PSH, h10, sizeof(h10) - 1);
+	seq = handshake(&b);
+	add_ip(&b, IPPROTO_TCP, seq, 5001, ACK | PSH, h2, sizeof(h2) - 1);
+	seq = handshake(&t);
+	add_ip(&t, IPPROTO_TCP, seq, 5001, ACK | PSH, twin, sizeof(twin) - 1);
+	assert_non_null(r = replay_new(pol, &e));
+	for (int i = start; i < nsession; i++)
+		replay_ip(r, session[i].b, session[i].n, session[i].ts_us);
+	assert_int_equal(replay_counts(r)->decisions[VPROTO_HTTP][VACT_UNKNOWN_NAME], 2);
+	assert_int_equal(replay_counts(r)->decisions[VPROTO_HTTP][VACT_ALLOWED], 1);
+	replay_free(r);
+	nsession = start;
 }
 
 /* Monitor mode counts the same decisions; nothing changes for the queue
@@ -623,6 +761,8 @@ main(void)
 		cmocka_unit_test(test_pcapng_and_names),
 		cmocka_unit_test(test_link_offsets),
 		cmocka_unit_test(test_monitor_mode),
+		cmocka_unit_test(test_damaged_end),
+		cmocka_unit_test(test_no_name),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
