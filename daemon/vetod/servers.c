@@ -282,6 +282,21 @@ servers_open(struct daemon *d, struct verr *e)
 	return 0;
 }
 
+void
+servers_prepare(struct daemon *d)
+{
+	struct report_conf rc = report_conf_of(d);
+	struct verr re;
+
+	/* made by `user`, after the drop: it is usually inside state_dir,
+	 * which `user` owns (priv.h). A report directory that cannot be made
+	 * costs the reports, not the filter: report_tick() says so again
+	 * when a report is due */
+	if (rc.dir != NULL && *rc.dir != '\0' && report_prepare(&rc, &re) == -1)
+		log_warnx("report_dir: %s; periodic reports cannot be written "
+		    "until it exists", re.msg);
+}
+
 int
 servers_start(struct daemon *d, struct verr *e)
 {
@@ -290,7 +305,6 @@ servers_start(struct daemon *d, struct verr *e)
 	struct report_conf rc = report_conf_of(d);
 	gid_t gid = d->gid == (gid_t)-1 ? 0 : d->gid;
 	time_t now = time(NULL);
-	struct verr re;
 
 	if (d->metrics_fd != -1) {
 		d->metrics = metrics_start(d->metrics_fd, &src, e);
@@ -302,13 +316,6 @@ servers_start(struct daemon *d, struct verr *e)
 	d->ctl_fd = -1;
 	if (d->ctl == NULL)
 		return -1;
-	/* made by `user`, after the drop: it is usually inside state_dir,
-	 * which `user` owns (priv.h). A report directory that cannot be made
-	 * costs the reports, not the filter: report_tick() says so again
-	 * when a report is due */
-	if (rc.dir != NULL && *rc.dir != '\0' && report_prepare(&rc, &re) == -1)
-		log_warnx("report_dir: %s; periodic reports cannot be written "
-		    "until it exists", re.msg);
 	d->report = report_new(&rc, &src, now);
 	d->summary = summary_new(&src, d->conf->stats_interval, now);
 	if (d->report == NULL || d->summary == NULL) {
