@@ -61,5 +61,6 @@ run_script stoppage tests/bench/stoppage.sh
 run_script rpz tests/bench/rpz.sh
 run_script squid tests/bench/squid.sh
 (export LOAD_COMPARE=1; run_script load tests/integ/test_load.sh)
+run_script memory tests/bench/mem.sh
 run_script net tests/bench/net.sh
 run_script reorder tests/bench/reorder.sh
