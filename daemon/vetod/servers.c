@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -393,6 +394,7 @@ servers_tick(struct daemon *d, time_t now)
 		if (p->gen != d->last_gen) {
 			report_note(d->report);
 			d->last_gen = p->gen;
+			d->trim_at = now + SERVERS_TRIM_DELAY;
 		}
 	}
 	policy_put(p);
@@ -400,6 +402,13 @@ servers_tick(struct daemon *d, time_t now)
 		log_warnx("report not written: %s; it is kept and retried", e.msg);
 	summary_tick(d->summary, now, NULL, 0);
 	overflow_tick(d, now);
+	/* a swap freed the old snapshot and the parse's memory by now: give
+	 * the pages back (glibc keeps freed memory in its arenas, which made
+	 * vetod's resident size grow by the size of a list at each swap) */
+	if (d->trim_at != 0 && now >= d->trim_at) {
+		malloc_trim(0);
+		d->trim_at = 0;
+	}
 }
 
 void

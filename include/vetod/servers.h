@@ -23,6 +23,7 @@
 
 #define SERVERS_OVERFLOW_LOG_EVERY 60	/* s between queue overflow lines */
 #define SERVERS_OVERFLOW_SAMPLE_MS 100	/* queue fill level sampled this often */
+#define SERVERS_TRIM_DELAY 3		/* s after a swap: malloc_trim() */
 
 #include <time.h>
 

@@ -28,9 +28,6 @@ EVADE="/usr/bin/python3 $LIB_DIR/evade.py"
 # Strategies that still get through on main (proto:strategy); each one is
 # a bug in the engine, named in issue 12.
 KNOWN_BYPASS="
-	http:http10-spelling http:keepalive http:pipeline
-	url:abs-other-scheme url:host-port-junk url:http10-spelling
-	url:keepalive url:long-query url:pct-slash url:pipeline
 	quic:ttl-decoy
 	tls:syn-shift tls:syn-shift-ttl3 http:syn-shift http:syn-shift-ttl3
 	tls:rst-ack-train http:rst-ack-train
