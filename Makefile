@@ -21,7 +21,7 @@ SANITIZER ?=
 FUZZ_SECONDS ?= 60
 
 PKGS := libnetfilter_queue libmnl libcurl libcjson libcrypto libidn2 libpsl \
-	libmicrohttpd libpcap
+	libmicrohttpd libpcap libseccomp
 # Read once, when make reads this file. Targets that install packages first
 # (test, demo, ...) run `deps`, then a fresh $(MAKE), which reads them anew.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

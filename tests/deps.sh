@@ -7,7 +7,7 @@ set -eu
 
 BUILD_PKGS="gcc make pkg-config clang libnetfilter-queue-dev libmnl-dev
 libcurl4-openssl-dev libcjson-dev libssl-dev libidn2-dev libpsl-dev publicsuffix
-libmicrohttpd-dev libpcap-dev libcap-dev libcmocka-dev"
+libmicrohttpd-dev libpcap-dev libcap-dev libcmocka-dev libseccomp-dev"
 TEST_PKGS="minisign unbound nginx-light bind9-dnsutils curl openssl iproute2
 iptables conntrack tcpdump ngtcp2-client ngtcp2-server dnsperf iperf3 procps
 psmisc chromium ca-certificates nftables apache2-utils python3

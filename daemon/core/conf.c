@@ -45,6 +45,7 @@ static const char *const http_actions[] = {"redirect", "451", NULL};
 static const char *const no_sni[] = {"allow", "block", NULL};
 static const char *const policies[] = {"block", "allow", NULL};
 static const char *const drop_pass[] = {"drop", "pass", NULL};
+static const char *const h2c_modes[] = {"url-hosts", "block", "allow", NULL};
 static const char *const rpz_actions[] = {"nxdomain", "nodata", "stoppage", NULL};
 
 #define G(f) offsetof(struct conf, f)
@@ -102,6 +103,7 @@ static const struct ckey keys[] = {
 	{"tls_no_sni", T_ENUM, S_GLOBAL, G(tls_no_sni), 0, 0, "allow", 0, 0, no_sni},
 	{"dns_malformed", T_ENUM, S_GLOBAL, G(dns_malformed), 0, 0, "drop", 0, 0, drop_pass},
 	{"quic_unknown_version", T_ENUM, S_GLOBAL, G(quic_unknown_version), 0, 0, "drop", 0, 0, drop_pass},
+	{"h2c", T_ENUM, S_GLOBAL, G(h2c), 0, 0, "url-hosts", 0, 0, h2c_modes},
 	{"reasm_flow_bytes", T_SIZE, S_GLOBAL, G(reasm_flow_bytes), 0, 0, "16384", 0, 1u << 20, NULL},
 	{"tcp_overcap", T_ENUM, S_GLOBAL, G(tcp_overcap), 0, 0, "block", 0, 0, policies},
 	{"undecided_last_packet", T_ENUM, S_GLOBAL, G(undecided_last_packet), 0, 0, "block", 0, 0, policies},

@@ -14,6 +14,7 @@
 #define METHOD_MAX 32		/* longer first word: not HTTP */
 #define CL_DIGITS_MAX 18	/* Content-Length below 10^18 */
 #define CHUNK_DIGITS_MAX 15	/* chunk sizes below 2^60 */
+#define VERSION_DIGITS 4	/* per number of "HTTP/1.1" */
 
 /* RFC 9110 tchar. */
 static const uint8_t tchar[256] = {
@@ -115,8 +116,9 @@ hp_fail(struct hp *h, size_t at)
 }
 
 /*
- * The line starting at pos: *eol is where its CR LF or LF starts, *next
- * just past the LF. A NUL, or a CR not followed by LF, is malformed.
+ * The line starting at pos: *eol is where its line end (LF, CR LF, or CRs
+ * then LF, which nginx takes too) starts, *next just past the LF. A NUL,
+ * or a CR not followed by CRs and an LF, is malformed (servers refuse it).
  */
 static enum http_status
 hp_line(struct hp *h, size_t pos, size_t *eol, size_t *next)
@@ -124,23 +126,25 @@ hp_line(struct hp *h, size_t pos, size_t *eol, size_t *next)
 	const uint8_t *lf, *nul, *cr;
 	size_t end;
 
+	size_t crs;
+
 	lf = memchr(h->b + pos, '\n', h->len - pos);
 	end = lf != NULL ? (size_t)(lf - h->b) : h->len;
-	nul = memchr(h->b + pos, '\0', end - pos);
-	cr = memchr(h->b + pos, '\r', end - pos);
-	if (cr != NULL && cr + 1 == h->b + end)
-		cr = NULL;		/* CR LF, or a CR waiting for its LF */
+	for (crs = end; crs > pos && h->b[crs - 1] == '\r'; crs--)
+		;			/* CR... LF, or CRs waiting for their LF */
+	nul = memchr(h->b + pos, '\0', crs - pos);
+	cr = memchr(h->b + pos, '\r', crs - pos);
 	if (nul != NULL || cr != NULL)
 		return hp_fail(h, (size_t)((nul == NULL || (cr != NULL &&
 		    cr < nul) ? cr : nul) - h->b));
 	if (lf == NULL)
 		return HTTP_NEED_MORE;
 	*next = end + 1;
-	if (end > pos && h->b[end - 1] == '\r')
-		end--;
-	else
+	if (crs == end)
 		h->req->flags |= HTTP_F_BARE_LF;
-	*eol = end;
+	else if (end - crs > 1)
+		h->req->flags |= HTTP_F_CR_CR_LF;
+	*eol = crs;
 	return HTTP_OK;
 }
 
@@ -152,13 +156,17 @@ hp_leading(struct hp *h, size_t *pos)
 
 	while (p < h->len && (h->b[p] == '\n' || h->b[p] == '\r')) {
 		if (h->b[p] == '\r') {
-			if (p + 1 == h->len)
+			size_t q = p;
+
+			while (q < h->len && h->b[q] == '\r')
+				q++;
+			if (q == h->len)
 				return HTTP_NEED_MORE;
-			if (h->b[p + 1] != '\n') {
-				h->err = p;
+			if (h->b[q] != '\n') {
+				h->err = q;
 				return HTTP_NOT_HTTP;
 			}
-			p++;
+			p = q;
 		}
 		p++;
 	}
@@ -193,17 +201,40 @@ hp_method(struct hp *h, size_t pos, size_t *mend)
 	return HTTP_OK;
 }
 
-/* "HTTP/" DIGIT "." DIGIT, the letters in any case. */
+/* Digits from *p (at most VERSION_DIGITS, the value capped at 255). */
+static bool
+hp_digits(const uint8_t *v, size_t *p, size_t hi, uint8_t *out)
+{
+	unsigned n = 0, d = 0;
+
+	for (; *p < hi && v[*p] >= '0' && v[*p] <= '9'; (*p)++) {
+		if (++d > VERSION_DIGITS)
+			return false;
+		n = MIN(n * 10 + (unsigned)(v[*p] - '0'), 255u);
+	}
+	*out = (uint8_t)n;
+	return d > 0;
+}
+
+/* Does the word [lo, hi) name a version ("HTTP/", any letter case)? */
+static bool
+hp_is_version(struct hp *h, size_t lo, size_t hi)
+{
+	return hi - lo >= 5 && ieq(h->b + lo, 5, "http/");
+}
+
+/* "HTTP/" DIGITS "." DIGITS, the letters in any case, as many digits as
+ * nginx reads ("HTTP/1.01" is 1.1 to it). */
 static bool
 hp_version(struct hp *h, size_t lo, size_t hi)
 {
-	const uint8_t *v = h->b + lo;
+	size_t p = 5;
 
-	if (hi - lo != 8 || !ieq(v, 5, "http/") || v[6] != '.' ||
-	    v[5] < '0' || v[5] > '9' || v[7] < '0' || v[7] > '9')
+	hi -= lo;
+	if (!hp_digits(h->b + lo, &p, hi, &h->req->version_major) ||
+	    p == hi || h->b[lo + p++] != '.' ||
+	    !hp_digits(h->b + lo, &p, hi, &h->req->version_minor) || p != hi)
 		return false;
-	h->req->version_major = v[5] - '0';
-	h->req->version_minor = v[7] - '0';
 	return true;
 }
 
@@ -234,7 +265,9 @@ hp_request_line(struct hp *h, size_t pos, size_t *next)
 		return hp_fail(h, ts);
 	for (ls = e; ls > ts && !is_sep(h->b[ls - 1]); ls--)
 		;
-	if (ls > ts && hp_version(h, ls, e)) {
+	if (ls > ts && hp_is_version(h, ls, e)) {
+		if (!hp_version(h, ls, e))
+			return hp_fail(h, ls);	/* servers answer 400 */
 		for (te = ls; te > ts && is_sep(h->b[te - 1]); te--)
 			;
 	} else {
@@ -386,6 +419,23 @@ hp_transfer_encoding(struct hp *h, size_t lo, size_t hi, bool *te,
 	}
 }
 
+/* Upgrade: a list of protocols; h2c is HTTP/2 over cleartext. */
+static void
+hp_upgrade(struct hp *h, size_t lo, size_t hi)
+{
+	size_t p = lo, st;
+
+	h->req->flags |= HTTP_F_UPGRADE;
+	while (p < hi) {
+		while (p < hi && (h->b[p] == ',' || is_ows(h->b[p])))
+			p++;
+		for (st = p; p < hi && h->b[p] != ',' && !is_ows(h->b[p]); p++)
+			;
+		if (ieq(h->b + st, p - st, "h2c"))
+			h->req->flags |= HTTP_F_UPGRADE_H2C;
+	}
+}
+
 struct hp_body {
 	bool te, chunked;
 	size_t te_at;
@@ -424,6 +474,8 @@ hp_header(struct hp *h, size_t pos, size_t eol, struct hp_body *body)
 		hp_host(h, str(b, vs, ve));
 	else if (ieq(b + pos, n - pos, "content-length"))
 		return hp_content_length(h, vs, ve);
+	else if (ieq(b + pos, n - pos, "upgrade"))
+		hp_upgrade(h, vs, ve);
 	else if (ieq(b + pos, n - pos, "transfer-encoding")) {
 		hp_transfer_encoding(h, vs, ve, &body->te, &body->chunked);
 		body->te_at = pos;
@@ -520,7 +572,7 @@ http_authority_split(struct http_str a, struct http_str *host,
 		if (c < a.p + a.len && *c != ':')
 			return;		/* junk after ']': leave it whole */
 	} else {
-		c = memrchr(a.p, ':', a.len);
+		c = memchr(a.p, ':', a.len);	/* nginx: the first colon */
 		if (c == NULL)
 			return;
 	}
@@ -589,12 +641,11 @@ ch_size_byte(struct http_chunked *c, uint8_t x)
 		c->state = CH_EXT;
 		__attribute__((fallthrough));
 	case CH_EXT:
+		/* any length, any byte, as nginx reads them */
 		if (x == '\r')
 			c->state = CH_SIZE_LF;
 		else if (x == '\n')
 			ch_size_done(c);
-		else if (is_ctl(x) && x != '\t')
-			return false;
 		return true;
 	case CH_SIZE_LF:
 		if (x != '\n')
@@ -624,7 +675,7 @@ ch_tail_byte(struct http_chunked *c, uint8_t x)
 			c->state = CH_DONE;
 		else
 			c->state = CH_TRAILER;
-		return x != '\0';
+		return true;
 	case CH_TRAILER:
 		if (x == '\r')
 			c->state = CH_TRAILER_LF;
@@ -632,7 +683,7 @@ ch_tail_byte(struct http_chunked *c, uint8_t x)
 			c->state = CH_TRAILER0;
 			c->linelen = 0;
 		}
-		return x != '\0';
+		return true;
 	case CH_TRAILER_LF:
 		c->state = CH_TRAILER0;
 		c->linelen = 0;
@@ -648,9 +699,9 @@ ch_tail_byte(struct http_chunked *c, uint8_t x)
 static bool
 ch_byte(struct http_chunked *c, uint8_t x)
 {
-	if (c->state != CH_DATA_CR && c->state != CH_DATA_LF &&
+	if ((c->state == CH_SIZE0 || c->state == CH_SIZE) &&
 	    ++c->linelen > HTTP_CHUNK_LINE_MAX)
-		return false;
+		return false;	/* only the size itself is bounded */
 	if (c->state <= CH_SIZE_LF)
 		return ch_size_byte(c, x);
 	return ch_tail_byte(c, x);

@@ -1,4 +1,5 @@
 /* inspect.c - one packet in, one decision out; see inspect.h. */
+#include <ctype.h>
 #include <netinet/in.h>
 #include <stdalign.h>
 #include <stdio.h>
@@ -30,7 +31,7 @@ enum fkind { FK_NEW, FK_HTTP, FK_TLS, FK_DNS, FK_QUIC, FK_OTHER };
 struct fstate {
 	uint8_t kind;		/* enum fkind */
 	uint8_t decided;	/* 0, IV_ALLOW_FLOW or IV_BLOCK_FLOW */
-	uint8_t url_host;	/* HTTP: every request is checked */
+	uint8_t http_switch;	/* HTTP: after Upgrade, other bytes may follow */
 	uint8_t in_chunked;	/* HTTP: walking a chunked body */
 	uint32_t requests;	/* HTTP requests decided on this flow */
 	union {
@@ -635,52 +636,137 @@ stream_tls(struct call *c, struct fstate *fs, const uint8_t *buf, size_t len)
 		block_tcp(c, fs, NULL, 0);
 }
 
-/* Check one HTTP request (both Host headers when there are two). */
-static bool
-http_request_blocked(struct call *c, const struct http_req *req,
-    struct match_result *m, bool *host_has_urls, bool *uncanonical)
+/* What checking one request came to. */
+enum http_check {
+	HC_PASS,
+	HC_NONAME,	/* no host at all (HTTP/1.0 without Host) */
+	HC_BLOCK,	/* an entry matched: *m */
+	HC_BLOCK_UNC,	/* not canonicalisable on a host with url entries */
+};
+
+/* A Host value veto cannot canonicalise, read the ways a server may: up
+ * to its first byte that is not a name byte ("share.example x"), and
+ * after its last '@' ("u@share.example"). Each is matched as a name; a
+ * host with url entries blocks (its URL cannot be checked). */
+static enum http_check
+http_uncanonical(struct call *c, struct http_str a, struct match_result *m)
 {
 	const struct matcher *mt = c->pol->matcher;
-	struct http_str hosts[2] = {req->host_header, req->host_last};
-	unsigned nh = (req->flags & HTTP_F_DUP_HOST) ? 2 : 1;
-	struct norm_url u;
-	bool any = false;
+	char name[NORM_NAME_MAX + 1];
+	struct http_str cand[2] = {a, {NULL, 0}};
+	const char *at = memrchr(a.p, '@', a.len);
+	size_t i, n;
+	bool unc;
 
-	*host_has_urls = false;
-	*uncanonical = false;
-	for (unsigned i = 0; i < nh; i++) {
-		if (req->form == HTTP_FORM_AUTHORITY) {
-			/* CONNECT host:port: a tunnel, check the name */
-			char name[NORM_NAME_MAX + 1];
-			size_t n = traffic_name(c, req->host.p, req->host.len,
-			    name, uncanonical);
-			set_name(c, name, n, "", 0);
-			return match_name(mt, name, n, m);
-		}
-		if (norm_http(hosts[i].p, hosts[i].len, req->target.p,
-		    req->target.len, &u) != 0)
+	for (i = 0; i < a.len && (isalnum((unsigned char)a.p[i]) ||
+	    a.p[i] == '.' || a.p[i] == '-' || a.p[i] == '_' ||
+	    (a.p[i] & 0x80)); i++)
+		;
+	cand[0].len = i;
+	if (at != NULL) {
+		cand[1].p = at + 1;
+		cand[1].len = a.len - (size_t)(at + 1 - a.p);
+	}
+	STATS_INC(c->ctx->st->detail[SD_NAME_UNCANONICAL]);
+	for (i = 0; i < 2; i++) {
+		if (cand[i].p == NULL || cand[i].len == 0)
 			continue;
-		any = true;
-		set_name(c, u.host, u.hostlen, u.rest, u.restlen);
-		if (match_url(mt, &u, m))
-			return true;
-		if (match_host_has_urls(mt, u.host, u.hostlen))
-			*host_has_urls = true;
-		if (req->form == HTTP_FORM_ABSOLUTE)
-			break;	/* the target's authority wins over Host */
-	}
-	if (!any && req->host.p != NULL) {
-		/* a host we cannot canonicalise: match its raw form */
-		char name[NORM_NAME_MAX + 1];
-		size_t n = norm_name_raw(req->host.p, req->host.len, name);
-		*uncanonical = true;
-		STATS_INC(c->ctx->st->detail[SD_NAME_UNCANONICAL]);
+		n = traffic_name(c, cand[i].p, cand[i].len, name, &unc);
 		set_name(c, name, n, "", 0);
-		return match_name(mt, name, n, m);
+		if (match_name(mt, name, n, m))
+			return HC_BLOCK;
+		if (match_host_has_urls(mt, name, n)) {
+			STATS_INC(c->ctx->st->detail[SD_HTTP_URL_UNCANONICAL]);
+			return HC_BLOCK_UNC;
+		}
 	}
-	if (!any)
+	return HC_PASS;
+}
+
+/* One authority with the request's path: the canonical URL, then, on a
+ * host with url entries, the path with %2F decoded (nginx routes on it). */
+static enum http_check
+http_check_one(struct call *c, struct http_str a, struct http_str path,
+    struct match_result *m, bool *urls)
+{
+	const struct matcher *mt = c->pol->matcher;
+	struct norm_url u;
+
+	if (a.p == NULL)
+		return HC_PASS;
+	if (norm_http(a.p, a.len, path.p != NULL ? path.p : "/",
+	    path.p != NULL ? path.len : 1, &u) != 0) {
+		if (u.hostlen == 0)
+			return http_uncanonical(c, a, m);
+		/* the host is fine, the path is not (longer than the cap) */
+		set_name(c, u.host, u.hostlen, "", 0);
+		if (match_name(mt, u.host, u.hostlen, m))
+			return HC_BLOCK;
+		if (!match_host_has_urls(mt, u.host, u.hostlen))
+			return HC_PASS;
+		STATS_INC(c->ctx->st->detail[SD_HTTP_URL_UNCANONICAL]);
+		return HC_BLOCK_UNC;
+	}
+	set_name(c, u.host, u.hostlen, u.rest, u.restlen);
+	if (match_url(mt, &u, m))
+		return HC_BLOCK;
+	if (!match_host_has_urls(mt, u.host, u.hostlen))
+		return HC_PASS;
+	*urls = true;
+	if (norm_url_slashes(&u) && match_url(mt, &u, m))
+		return HC_BLOCK;
+	return HC_PASS;
+}
+
+static bool
+http_str_ieq(struct http_str a, struct http_str b)
+{
+	return a.len == b.len && (a.len == 0 || strncasecmp(a.p, b.p, a.len) == 0);
+}
+
+/* Check one request against each authority a server may serve it from:
+ * the absolute target's (or CONNECT's), and every Host header that
+ * differs from it. */
+static enum http_check
+http_check(struct call *c, const struct http_req *req, struct match_result *m,
+    bool *urls)
+{
+	struct http_str auth[3], path = req->path;
+	static const struct http_str root = {"/", 1};
+	unsigned n = 0;
+	enum http_check hc;
+
+	*urls = false;
+	if (req->form == HTTP_FORM_ABSOLUTE || req->form == HTTP_FORM_AUTHORITY)
+		auth[n++] = req->target_authority;
+	if (req->form == HTTP_FORM_AUTHORITY || req->form == HTTP_FORM_ASTERISK)
+		path = root;
+	if (req->nhost > 0 && (n == 0 ||
+	    !http_str_ieq(req->host_header, auth[0])))
+		auth[n++] = req->host_header;
+	if ((req->flags & HTTP_F_DUP_HOST) &&
+	    !http_str_ieq(req->host_last, req->host_header))
+		auth[n++] = req->host_last;
+	if (n == 0) {
 		STATS_INC(c->ctx->st->detail[SD_HTTP_NO_HOST]);
-	return false;
+		return HC_NONAME;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if ((hc = http_check_one(c, auth[i], path, m, urls)) != HC_PASS)
+			return hc;
+	return HC_PASS;
+}
+
+/* Reset both sides: a request veto will not pass unread. */
+static void
+http_reset(struct call *c, struct fstate *fs, enum stats_detail why)
+{
+	STATS_INC(c->ctx->st->detail[why]);
+	if (monitor(c)) {
+		allow_flow(c, fs);
+		return;
+	}
+	block_tcp(c, fs, NULL, 0);
 }
 
 static void
@@ -688,18 +774,63 @@ http_block(struct call *c, struct fstate *fs, const struct match_result *m)
 {
 	int n = 0;
 
-	if (fs->requests == 0) {
+	if (fs->requests == 0 && m != NULL) {
 		n = stop_block_response(c->pol, m, (char *)c->ctx->payload,
 		    sizeof(c->ctx->payload));
-	} else {
+	} else if (fs->requests > 0) {
 		/* server data may be in flight: reset both sides */
 		STATS_INC(c->ctx->st->detail[SD_HTTP_KEEPALIVE_BLOCK]);
 	}
 	block_tcp(c, fs, c->ctx->payload, n > 0 ? (size_t)n : 0);
 }
 
-/* Skip the body of the request just checked; returns true when bytes of
- * the next request are there. */
+/* Decide one request; true when the flow was decided (blocked). */
+static bool
+http_decide(struct call *c, struct fstate *fs, const struct http_req *req,
+    bool *urls)
+{
+	struct match_result m;
+	enum http_check hc = http_check(c, req, &m, urls);
+
+	if (hc == HC_PASS || hc == HC_NONAME) {
+		/* no name at all: a request without a usable name */
+		decide(c, VPROTO_HTTP, hc == HC_PASS ? VACT_ALLOWED :
+		    VACT_UNKNOWN_NAME, NULL);
+		return false;
+	}
+	if (!decide(c, VPROTO_HTTP, VACT_BLOCKED, hc == HC_BLOCK ? &m : NULL))
+		return false;		/* monitor mode */
+	http_block(c, fs, hc == HC_BLOCK ? &m : NULL);
+	return true;
+}
+
+/* HTTP/2 over cleartext: the prior-knowledge preface (its host is in HPACK,
+ * which veto does not read) or an upgrade request already checked. True
+ * when the flow was decided. */
+static bool
+http_h2c(struct call *c, struct fstate *fs, bool preface, bool urls)
+{
+	int pol = c->pol->conf->h2c;
+
+	STATS_INC(c->ctx->st->detail[SD_HTTP_H2C]);
+	if (pol == H2C_ALLOW || (pol == H2C_URL_HOSTS && !preface && !urls)) {
+		if (preface)
+			decide(c, VPROTO_HTTP, VACT_UNKNOWN_NAME, NULL);
+		allow_flow(c, fs);	/* HTTP/2 frames follow */
+		return true;
+	}
+	set_name(c, "", 0, "", 0);
+	if (preface || !c->r->decided || c->r->action != VACT_BLOCKED)
+		if (!decide(c, VPROTO_HTTP, VACT_BLOCKED, NULL)) {
+			allow_flow(c, fs);	/* monitor mode */
+			return true;
+		}
+	block_tcp(c, fs, NULL, 0);
+	return true;
+}
+
+/* Skip the body of the request just checked, over the bytes stored (the
+ * stream stays in order); true when bytes of the next request are there. */
 static bool
 http_skip_body(struct call *c, struct flow *f, struct fstate *fs)
 {
@@ -708,8 +839,11 @@ http_skip_body(struct call *c, struct flow *f, struct fstate *fs)
 	enum http_status s;
 
 	if (fs->in_chunked) {
+		/* the body starts at skip_to, after the request's head */
+		flow_advance(c->ctx->flows, f, MIN(fs->u.http.skip_to,
+		    flow_end(f)));
 		buf = flow_data(f, &len);
-		if (buf == NULL)
+		if (buf == NULL || flow_base(f) < fs->u.http.skip_to)
 			return false;
 		s = http_chunked_walk(&fs->u.http.chunk, buf, len, &used);
 		flow_advance(c->ctx->flows, f, flow_base(f) + used);
@@ -717,36 +851,72 @@ http_skip_body(struct call *c, struct flow *f, struct fstate *fs)
 			return false;
 		fs->in_chunked = 0;
 		if (s == HTTP_MALFORMED) {
-			fs->url_host = 0;	/* lost the framing: let it go */
+			/* the framing is lost: no later request is readable */
+			http_reset(c, fs, SD_HTTP_MALFORMED);
 			return false;
 		}
 		fs->u.http.skip_to = flow_base(f);
 	}
-	if (flow_advance(c->ctx->flows, f, fs->u.http.skip_to) != 0)
-		return false;
-	return flow_end(f) > flow_base(f);
+	flow_advance(c->ctx->flows, f, MIN(fs->u.http.skip_to, flow_end(f)));
+	return flow_base(f) >= fs->u.http.skip_to && flow_end(f) > flow_base(f);
 }
 
-/* Plain HTTP: every complete request on a flow whose host has url entries,
- * otherwise the first one. */
+/* What follows a request on the connection: its body, then the next
+ * request (pipelined or keep-alive). */
+static void
+http_next(struct flow *f, struct fstate *fs, const struct http_req *req)
+{
+	fs->u.http.skip_to = flow_base(f) + req->header_end + req->body_len;
+	if (req->flags & HTTP_F_CHUNKED) {
+		memset(&fs->u.http.chunk, 0, sizeof(fs->u.http.chunk));
+		fs->in_chunked = 1;
+		fs->u.http.skip_to = flow_base(f) + req->header_end;
+	}
+	if (req->flags & HTTP_F_UPGRADE)
+		fs->http_switch = 1;	/* 101: other bytes may follow */
+}
+
+/* A request that does not parse as servers parse: a Host seen before the
+ * bad byte is still checked; otherwise the connection is reset (servers
+ * refuse it; never an allow). Bytes that are no HTTP at all on a fresh
+ * connection (another protocol on the port), or after an Upgrade or
+ * CONNECT the server may have accepted, let the flow go. */
+static void
+http_unparsed(struct call *c, struct fstate *fs, enum http_status s,
+    const struct http_req *req)
+{
+	bool urls;
+
+	if (s == HTTP_NOT_HTTP && (fs->requests == 0 || fs->http_switch)) {
+		STATS_INC(c->ctx->st->detail[SD_HTTP_NOT_HTTP]);
+		fs->kind = FK_OTHER;
+		allow_flow(c, fs);
+		return;
+	}
+	if (s == HTTP_MALFORMED && req->nhost + (req->target_authority.p !=
+	    NULL) > 0 && http_decide(c, fs, req, &urls))
+		return;
+	if (!c->r->decided || c->r->action != VACT_BLOCKED)
+		decide(c, VPROTO_HTTP, VACT_MALFORMED, NULL);
+	http_reset(c, fs, SD_HTTP_MALFORMED);
+}
+
+/* Plain HTTP: every request of the connection is checked, each against its
+ * own Host and URL. The flow stays undecided (IV_PASS) while it carries
+ * requests; the TCP layer's rules keep its client packets queued. */
 static void
 stream_http(struct call *c, struct flow *f, struct fstate *fs)
 {
 	for (;;) {
 		struct http_req req;
-		struct match_result m;
-		bool urls, unc;
+		bool urls;
 		const uint8_t *buf;
 		size_t len;
 		enum http_status s;
 
-		if (fs->requests > 0 && !http_skip_body(c, f, fs)) {
-			if (!fs->url_host)
-				allow_flow(c, fs);
+		if (fs->requests > 0 && !http_skip_body(c, f, fs))
 			return;
-		}
-		buf = flow_data(f, &len);
-		if (buf == NULL)
+		if (fs->decided || (buf = flow_data(f, &len)) == NULL)
 			return;
 		s = http_parse(buf, len, &req, NULL);
 		if (s == HTTP_NEED_MORE) {
@@ -754,51 +924,27 @@ stream_http(struct call *c, struct flow *f, struct fstate *fs)
 				over_cap(c, fs);
 			return;
 		}
-		if (s == HTTP_NOT_HTTP && fs->requests == 0) {
-			STATS_INC(c->ctx->st->detail[SD_HTTP_NOT_HTTP]);
-			fs->kind = FK_OTHER;
-			allow_flow(c, fs);
-			return;
-		}
 		if (s != HTTP_OK) {
-			/* what servers refuse; a Host seen before the bad byte
-			 * is still checked */
-			if (s == HTTP_MALFORMED && req.host.p != NULL &&
-			    http_request_blocked(c, &req, &m, &urls, &unc) &&
-			    decide(c, VPROTO_HTTP, VACT_BLOCKED, &m)) {
-				http_block(c, fs, &m);
-				return;
-			}
-			if (!c->r->decided)
-				decide(c, VPROTO_HTTP, VACT_MALFORMED, NULL);
-			allow_flow(c, fs);
+			http_unparsed(c, fs, s, &req);
 			return;
 		}
-		if (http_request_blocked(c, &req, &m, &urls, &unc)) {
-			if (decide(c, VPROTO_HTTP, VACT_BLOCKED, &m)) {
-				http_block(c, fs, &m);
-				return;
-			}
-		} else {
-			/* no name at all (HTTP/1.0 without Host, the HTTP/2
-			 * preface "PRI *"): a request without a usable name */
-			decide(c, VPROTO_HTTP, unc ? VACT_MALFORMED :
-			    req.host.p == NULL ? VACT_UNKNOWN_NAME : VACT_ALLOWED,
-			    NULL);
+		if (req.version_major == 2 && req.method.len == 3 &&
+		    memcmp(req.method.p, "PRI", 3) == 0) {
+			http_h2c(c, fs, true, false);
+			return;
 		}
+		if (http_decide(c, fs, &req, &urls))
+			return;
 		fs->requests++;
-		if (!urls || req.form == HTTP_FORM_AUTHORITY) {
-			allow_flow(c, fs);
+		if (req.flags & HTTP_F_UPGRADE_H2C) {
+			http_h2c(c, fs, false, urls);
 			return;
 		}
-		/* a host with url entries: check the next request too */
-		fs->url_host = 1;
-		fs->u.http.skip_to = flow_base(f) + req.header_end + req.body_len;
-		if (req.flags & HTTP_F_CHUNKED) {
-			memset(&fs->u.http.chunk, 0, sizeof(fs->u.http.chunk));
-			fs->in_chunked = 1;
-			flow_advance(c->ctx->flows, f, flow_base(f) + req.header_end);
+		if (req.form == HTTP_FORM_AUTHORITY) {
+			allow_flow(c, fs);	/* CONNECT: a tunnel follows */
+			return;
 		}
+		http_next(f, fs, &req);
 	}
 }
 

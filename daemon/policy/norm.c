@@ -287,15 +287,16 @@ path_clean(char *p, size_t len)
  * Writes the canonical host into out->host and the port (0 if absent). */
 static int
 parse_authority(const char *a, size_t len, struct norm_url *out, unsigned *port,
-    bool traffic)
+    bool traffic, bool host_header)
 {
 	const char *at = NULL, *h, *colon = NULL;
 	size_t hl;
 
-	for (size_t i = 0; i < len; i++)
+	for (size_t i = 0; i < len && !host_header; i++)
 		if (a[i] == '@')
 			at = a + i;
-	if (at != NULL) {	/* userinfo is never sent in Host: drop it */
+	if (at != NULL) {	/* userinfo of a URL (a Host header has none:
+				 * servers take "u@h" as the name) */
 		len -= (size_t)(at + 1 - a);
 		a = at + 1;
 	}
@@ -335,16 +336,15 @@ parse_authority(const char *a, size_t len, struct norm_url *out, unsigned *port,
 		unsigned v = 0;
 		if (pl == 0)
 			return 0;	/* "host:" means the default port */
-		if (pl > 5)
-			return -1;
-		for (size_t i = 0; i < pl; i++) {
+		for (size_t i = 0; i < pl && v <= 65535; i++) {
 			char c = colon[1 + i];
 			if (c < '0' || c > '9')
-				return -1;
-			v = v * 10 + (unsigned)(c - '0');
+				v = 65536;
+			else
+				v = v * 10 + (unsigned)(c - '0');
 		}
-		if (v == 0 || v > 65535)
-			return -1;
+		if (v == 0 || v > 65535)	/* nginx ignores a Host's port */
+			return host_header ? 0 : -1;
 		*port = v;
 	}
 	return 0;
@@ -353,7 +353,7 @@ parse_authority(const char *a, size_t len, struct norm_url *out, unsigned *port,
 /* Path, query and fragment after the authority: p[0..len) starts with
  * '/', '?', '#' or is empty. */
 static int
-build_rest(struct norm_url *out, unsigned port, unsigned defport,
+build_rest(struct norm_url *out, unsigned port, bool traffic,
     const char *p, size_t len)
 {
 	struct obuf o = {out->rest, 0, sizeof(out->rest), false};
@@ -368,7 +368,7 @@ build_rest(struct norm_url *out, unsigned port, unsigned defport,
 	/* The scheme is ignored for matching, so 80 and 443 are both "the
 	 * default port" whatever the scheme said: dropping only the scheme's
 	 * own default would make https://h:80/ and h/ differ. */
-	(void)defport;
+	out->query_dropped = false;
 	if (port != 0 && port != 80 && port != 443) {
 		char num[8];
 		int n = snprintf(num, sizeof(num), ":%u", port);
@@ -387,6 +387,14 @@ build_rest(struct norm_url *out, unsigned port, unsigned defport,
 		ob_put(&o, '?');
 		pct_normalise(&o, q + 1, len - plen - 1, true);
 		out->has_query = true;
+	}
+	if (o.over && traffic) {
+		/* a canonical query this long equals no entry's query: match
+		 * the path alone (entries without a query cover any) */
+		o.len = out->pathend;
+		o.over = false;
+		out->has_query = false;
+		out->query_dropped = true;
 	}
 	if (o.over)
 		return -1;
@@ -416,22 +424,43 @@ strip_scheme(const char **s, size_t *len)
 	return 80;
 }
 
+/* Authority, then path, query, fragment (the scheme already skipped). */
+static int
+url_rest(const char *in, size_t len, struct norm_url *out, bool traffic)
+{
+	unsigned port;
+	size_t alen = 0;
+
+	while (alen < len && in[alen] != '/' && in[alen] != '?' && in[alen] != '#')
+		alen++;
+	if (alen == 0 ||
+	    parse_authority(in, alen, out, &port, traffic, false) == -1)
+		return -1;
+	return build_rest(out, port, traffic, in + alen, len - alen);
+}
+
 static int
 url_canon(const char *in, size_t len, struct norm_url *out, bool traffic)
 {
-	unsigned defport, port;
-	size_t alen = 0;
+	if (len > NORM_URL_MAX || strip_scheme(&in, &len) == 0)
+		return -1;
+	return url_rest(in, len, out, traffic);
+}
 
-	if (len > NORM_URL_MAX)
-		return -1;
-	defport = strip_scheme(&in, &len);
-	if (defport == 0)
-		return -1;
-	while (alen < len && in[alen] != '/' && in[alen] != '?' && in[alen] != '#')
-		alen++;
-	if (alen == 0 || parse_authority(in, alen, out, &port, traffic) == -1)
-		return -1;
-	return build_rest(out, port, defport, in + alen, len - alen);
+/* The length of "scheme://" at the start of s (any scheme: servers take
+ * "foo://h/p" as an absolute target), or 0. */
+static size_t
+scheme_len(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	if (len == 0 || lower(s[0]) < 'a' || lower(s[0]) > 'z')
+		return 0;
+	while (i < len && ((lower(s[i]) >= 'a' && lower(s[i]) <= 'z') ||
+	    (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' ||
+	    s[i] == '.'))
+		i++;
+	return len - i >= 3 && memcmp(s + i, "://", 3) == 0 ? i + 3 : 0;
 }
 
 int
@@ -445,13 +474,13 @@ norm_http(const char *host, size_t hostlen, const char *target,
     size_t targetlen, struct norm_url *out)
 {
 	unsigned port;
+	size_t sl = scheme_len(target, targetlen);
 
-	if (targetlen > NORM_URL_MAX)
-		return -1;
-	if ((targetlen >= 7 && strncasecmp(target, "http://", 7) == 0) ||
-	    (targetlen >= 8 && strncasecmp(target, "https://", 8) == 0))
-		return url_canon(target, targetlen, out, true);
-	if (targetlen > 0 && target[0] != '/' && target[0] != '*')
+	out->hostlen = 0;
+	if (sl > 0)
+		return url_rest(target + sl, targetlen - sl, out, true);
+	if (targetlen > 0 && target[0] != '/' && target[0] != '*' &&
+	    target[0] != '?')
 		return -1;
 	if (host == NULL)
 		return -1;
@@ -463,9 +492,38 @@ norm_http(const char *host, size_t hostlen, const char *target,
 		hostlen--;
 	if (hostlen == 0)
 		return -1;
-	if (parse_authority(host, hostlen, out, &port, true) == -1)
+	if (parse_authority(host, hostlen, out, &port, true, true) == -1)
 		return -1;
 	if (targetlen == 0 || target[0] == '*')
-		return build_rest(out, port, 80, "/", 1);
-	return build_rest(out, port, 80, target, targetlen);
+		return build_rest(out, port, true, "/", 1);
+	return build_rest(out, port, true, target, targetlen);
+}
+
+bool
+norm_url_slashes(struct norm_url *u)
+{
+	char *r = u->rest;
+	size_t ps = 0, w, ql;
+
+	while (ps < u->pathend && r[ps] != '/')
+		ps++;			/* past ":port" */
+	if (memmem(r + ps, u->pathend - ps, "%2F", 3) == NULL)
+		return false;
+	w = ps;
+	for (size_t i = ps; i < u->pathend; i++) {
+		if (i + 2 < u->pathend && r[i] == '%' && r[i + 1] == '2' &&
+		    r[i + 2] == 'F') {
+			r[w++] = '/';
+			i += 2;
+		} else {
+			r[w++] = r[i];
+		}
+	}
+	w = ps + path_clean(r + ps, w - ps);
+	ql = u->restlen - u->pathend;
+	memmove(r + w, r + u->pathend, ql);
+	u->pathend = w;
+	u->restlen = w + ql;
+	r[u->restlen] = '\0';
+	return true;
 }

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "policy/policy.h"
 #include "kernel/priv.h"
+#include "vetod/sandbox.h"
 #include "engine/stats.h"
 #include "serve/stop.h"
 #include "trust/trust.h"
@@ -128,6 +129,8 @@ open_feeds(struct daemon *d, struct verr *e)
 int
 daemon_start(struct daemon *d, struct verr *e)
 {
+	char what[128];
+
 	d->started = time(NULL);
 	pthread_mutex_init(&d->mtx, NULL);
 	pthread_mutex_init(&d->jobs_mtx, NULL);
@@ -155,6 +158,11 @@ daemon_start(struct daemon *d, struct verr *e)
 	 * before the first packet is read */
 	if (open_feeds(d, e) == -1)
 		return -1;
+	servers_prepare(d);
+	/* still one thread: every thread inherits the sandbox */
+	if (sandbox_enter(d->conf, what, sizeof(what), e) == -1)
+		return -1;
+	log_info("sandbox: %s", what);
 	for (unsigned i = 0; i < d->nworkers; i++)
 		if (worker_start(d->workers[i], e) == -1)
 			return -1;
@@ -187,6 +195,12 @@ listen_differs(const struct conf *o, const struct conf *n)
 	return strcmp(o->metrics_listen, n->metrics_listen) != 0;
 }
 
+static bool
+same_str(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 /* Settings bound at start (privileges, sockets, per-thread tables). */
 static void
 warn_restart_needed(const struct conf *o, const struct conf *n)
@@ -203,6 +217,11 @@ warn_restart_needed(const struct conf *o, const struct conf *n)
 		{o->mark_mask != n->mark_mask, "mark_mask"},
 		{strcmp(o->control_socket, n->control_socket) != 0, "control_socket"},
 		{listen_differs(o, n), "stop_page_listen or metrics_listen"},
+		{!same_str(o->state_dir, n->state_dir) ||
+		    !same_str(o->report_dir, n->report_dir) ||
+		    !same_str(o->rpz_file, n->rpz_file),
+		    "state_dir, report_dir or rpz_file (the sandbox allows "
+		    "those of the start)"},
 		{ports_differ(o->http_ports, o->nhttp_ports, n->http_ports,
 		    n->nhttp_ports) || ports_differ(o->tls_ports, o->ntls_ports,
 		    n->tls_ports, n->ntls_ports) || ports_differ(o->quic_ports,

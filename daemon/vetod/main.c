@@ -159,6 +159,9 @@ main(int argc, char **argv)
 	setup_signals(&waitmask);
 	if (daemon_start(&d, &e) == -1)
 		fatalx("%s", e.msg);
+#ifdef VETO_TEST_HOOKS
+	vetod_test_hooks();	/* tests/integ/vetod_hooks.c only */
+#endif
 	log_info("vetod %s started: %u queue(s) from %u, mode %s, %u feed(s)",
 	    VETO_VERSION, d.conf->queue_count, d.conf->queue_first,
 	    d.conf->mode == MODE_MONITOR ? "MONITOR (nothing is blocked)" :

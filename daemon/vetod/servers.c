@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +283,21 @@ servers_open(struct daemon *d, struct verr *e)
 	return 0;
 }
 
+void
+servers_prepare(struct daemon *d)
+{
+	struct report_conf rc = report_conf_of(d);
+	struct verr re;
+
+	/* made by `user`, after the drop: it is usually inside state_dir,
+	 * which `user` owns (priv.h). A report directory that cannot be made
+	 * costs the reports, not the filter: report_tick() says so again
+	 * when a report is due */
+	if (rc.dir != NULL && *rc.dir != '\0' && report_prepare(&rc, &re) == -1)
+		log_warnx("report_dir: %s; periodic reports cannot be written "
+		    "until it exists", re.msg);
+}
+
 int
 servers_start(struct daemon *d, struct verr *e)
 {
@@ -290,7 +306,6 @@ servers_start(struct daemon *d, struct verr *e)
 	struct report_conf rc = report_conf_of(d);
 	gid_t gid = d->gid == (gid_t)-1 ? 0 : d->gid;
 	time_t now = time(NULL);
-	struct verr re;
 
 	if (d->metrics_fd != -1) {
 		d->metrics = metrics_start(d->metrics_fd, &src, e);
@@ -302,13 +317,6 @@ servers_start(struct daemon *d, struct verr *e)
 	d->ctl_fd = -1;
 	if (d->ctl == NULL)
 		return -1;
-	/* made by `user`, after the drop: it is usually inside state_dir,
-	 * which `user` owns (priv.h). A report directory that cannot be made
-	 * costs the reports, not the filter: report_tick() says so again
-	 * when a report is due */
-	if (rc.dir != NULL && *rc.dir != '\0' && report_prepare(&rc, &re) == -1)
-		log_warnx("report_dir: %s; periodic reports cannot be written "
-		    "until it exists", re.msg);
 	d->report = report_new(&rc, &src, now);
 	d->summary = summary_new(&src, d->conf->stats_interval, now);
 	if (d->report == NULL || d->summary == NULL) {
@@ -386,6 +394,7 @@ servers_tick(struct daemon *d, time_t now)
 		if (p->gen != d->last_gen) {
 			report_note(d->report);
 			d->last_gen = p->gen;
+			d->trim_at = now + SERVERS_TRIM_DELAY;
 		}
 	}
 	policy_put(p);
@@ -393,6 +402,13 @@ servers_tick(struct daemon *d, time_t now)
 		log_warnx("report not written: %s; it is kept and retried", e.msg);
 	summary_tick(d->summary, now, NULL, 0);
 	overflow_tick(d, now);
+	/* a swap freed the old snapshot and the parse's memory by now: give
+	 * the pages back (glibc keeps freed memory in its arenas, which made
+	 * vetod's resident size grow by the size of a list at each swap) */
+	if (d->trim_at != 0 && now >= d->trim_at) {
+		malloc_trim(0);
+		d->trim_at = 0;
+	}
 }
 
 void

@@ -39,7 +39,8 @@
  *     flow_lookup(), all of them in flow_expire(). The caller passes the
  *     current time in milliseconds (monotonic, or the capture's clock).
  *   - bytes at or beyond base + flow_bytes_cap are not stored
- *     (FLOW_ADD_OVER_CAP); the caller gives up on such a flow.
+ *     (FLOW_ADD_OVER_CAP); a TCP caller decides such a flow by
+ *     policy (never lets it through undecided).
  *   - a flow keeps at most FLOW_MAX_RANGES separate runs of bytes; a
  *     segment that would make one more (a new island ahead of the prefix)
  *     is not stored (FLOW_ADD_FRAGMENTED). A segment that touches the

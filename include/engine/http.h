@@ -14,7 +14,12 @@
  *   - empty lines (CRLF or LF) before the request line are skipped;
  *   - the request line's parts may be separated by runs of SP, HTAB, VT or
  *     FF (RFC 9112 section 3); any method token is taken, not just GET;
- *   - lines may end in CRLF or a bare LF; a bare CR elsewhere is malformed;
+ *   - lines may end in CRLF, a bare LF, or CRs then LF (nginx takes
+ *     "CR CR LF"); a CR elsewhere is malformed;
+ *   - the version is "HTTP/" digits "." digits in any letter case, as many
+ *     digits as nginx reads ("HTTP/1.01"); a last word that starts with
+ *     "HTTP/" but is no version makes the request malformed (servers
+ *     answer 400), never a 0.9 line whose headers would go unread;
  *   - "HTTP/0.9"-style request lines without a version are taken (version
  *     0.9, no headers), as nginx and Apache still do;
  *   - header names in any letter case, whitespace before the colon
@@ -34,7 +39,10 @@
  * The effective host (RFC 9112 section 3.2.2): the authority of an
  * absolute-form target wins over the Host header; CONNECT's target is the
  * authority; otherwise the first Host header. The Host header's value is
- * reported as sent (OWS trimmed), with its port and any trailing dot.
+ * reported as sent (OWS trimmed), with its port and any trailing dot; the
+ * port is what follows the FIRST colon, as nginx cuts it ("h:x" is host
+ * "h"). An Upgrade header sets HTTP_F_UPGRADE, and HTTP_F_UPGRADE_H2C
+ * when it offers h2c.
  *
  * Status: HTTP_NEED_MORE until the empty line ending the header block is
  * in the buffer; HTTP_NOT_HTTP when the first bytes cannot start a request
@@ -102,6 +110,9 @@ struct http_str {
 #define HTTP_F_USERINFO		0x0400	/* user@ in an absolute-form target */
 #define HTTP_F_SPACE_IN_TARGET	0x0800	/* whitespace inside the target */
 #define HTTP_F_BAD_LINE		0x1000	/* a header line was skipped */
+#define HTTP_F_CR_CR_LF		0x2000	/* a line ended in CR CR LF */
+#define HTTP_F_UPGRADE		0x4000	/* an Upgrade header */
+#define HTTP_F_UPGRADE_H2C	0x8000	/* ...offering h2c (HTTP/2 cleartext) */
 
 struct http_req {
 	size_t start;			/* offset of the request line */
@@ -147,7 +158,9 @@ struct http_chunked {
 	uint32_t linelen;		/* bytes of the current size/trailer line */
 };
 
-#define HTTP_CHUNK_LINE_MAX 4096	/* a size or trailer line, at most */
+#define HTTP_CHUNK_LINE_MAX 4096	/* a chunk size's digits, at most (chunk
+					 * extensions and trailers: any length,
+					 * as nginx reads them) */
 
 /*
  * Walk len body bytes from where *c stopped. HTTP_OK: the body ends after

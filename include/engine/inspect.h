@@ -14,7 +14,10 @@
  *                  to a host that has url entries);
  *   IV_ALLOW_FLOW  accept; the flow is decided, the kernel stops queueing it
  *                  (NF_REPEAT with the ALLOW mark, saved into the connmark);
- *   IV_DROP        drop this packet only (a blocked DNS query over UDP);
+ *   IV_DROP        drop this packet only (a blocked DNS query over UDP; a
+ *                  TCP segment the stream invariant of flow.h refuses: out
+ *                  of order, a disagreeing copy, a decoy, an inexact RST;
+ *                  a packet cut by the copy range or unreadable);
  *   IV_BLOCK_FLOW  drop; the kernel drops the rest of the flow (BLOCK mark);
  *
  * plus up to INSPECT_MAX_OUT forged packets to send (a DNS answer, a 302 or

@@ -65,6 +65,8 @@ struct norm_url {
 	size_t restlen;
 	size_t pathend;			/* rest[0..pathend) is port + path */
 	bool has_query;
+	bool query_dropped;		/* traffic: a canonical query too long to
+					 * equal any entry's: left out */
 	bool host_is_ip;
 };
 
@@ -72,10 +74,21 @@ struct norm_url {
 int norm_url(const char *in, size_t len, struct norm_url *out);
 
 /* An HTTP request: the Host header value (may be NULL) and the
- * request-target (origin form "/p?q", or absolute form "http://h/p", whose
- * authority wins over Host, RFC 9112 3.2.2). Returns 0, or -1 if no usable
- * host or an invalid target. */
+ * request-target (origin form "/p?q" or "?q", or absolute form with any
+ * scheme, "foo://h/p", whose authority wins over Host, RFC 9112 3.2.2).
+ * The Host header is read as nginx reads it: no userinfo (an '@' makes it
+ * no name), the port after the first colon, ignored when it is no port
+ * number. A canonical query longer than the buffer is left out
+ * (query_dropped): it cannot equal an entry's query, and entries without
+ * one cover every query. Returns 0, or -1 if no usable host or an invalid
+ * target or a path longer than NORM_URL_MAX; out->hostlen is then non-zero
+ * when the host itself was canonical. */
 int norm_http(const char *host, size_t hostlen, const char *target,
     size_t targetlen, struct norm_url *out);
+
+/* The second lookup of a request path: "%2F" decoded to '/' (servers such
+ * as nginx decode it before they route) and the path cleaned again. False
+ * (u unchanged) when the path has no "%2F". */
+bool norm_url_slashes(struct norm_url *u);
 
 #endif

@@ -78,6 +78,7 @@ struct daemon {
 	_Atomic uint64_t q_full_seconds[CONF_MAX_QUEUES];
 	time_t q_full_last[CONF_MAX_QUEUES];	/* last second counted */
 	uint64_t overflow_sampled;		/* ms, monotonic */
+	time_t trim_at;				/* malloc_trim() due (0: none) */
 	time_t overflow_logged;
 	uint64_t overflow_at_log, unfiltered_at_log, full_at_log;
 	uint64_t queue_maxlen;		/* of the queues as opened */

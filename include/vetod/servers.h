@@ -5,9 +5,10 @@
  *
  *   servers_open()        before the privilege drop: the control socket,
  *                        the metrics listener
- *   servers_start()       after it: the report directory (made by `user`,
- *                        kernel/priv.h), the servers' threads, report,
- *                        summary
+ *   servers_prepare()     after it, before the sandbox (vetod/sandbox.h):
+ *                        the report directory (made by `user`,
+ *                        kernel/priv.h)
+ *   servers_start()       the servers' threads, report, summary
  *   servers_tick()        once a second from the main loop
  *   servers_jobs()        when the self-pipe says control jobs wait
  *   servers_reconfigure() after a reload
@@ -22,6 +23,7 @@
 
 #define SERVERS_OVERFLOW_LOG_EVERY 60	/* s between queue overflow lines */
 #define SERVERS_OVERFLOW_SAMPLE_MS 100	/* queue fill level sampled this often */
+#define SERVERS_TRIM_DELAY 3		/* s after a swap: malloc_trim() */
 
 #include <time.h>
 
@@ -30,6 +32,7 @@
 struct daemon;
 
 int servers_open(struct daemon *d, struct verr *e);
+void servers_prepare(struct daemon *d);
 int servers_start(struct daemon *d, struct verr *e);
 void servers_tick(struct daemon *d, time_t now);
 void servers_jobs(struct daemon *d);

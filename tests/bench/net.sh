@@ -135,7 +135,42 @@ if ! wait_for 120 _vetod_started; then
 fi
 diag "vetod started with $ENTRIES entries in $(( ($(date +%s%N) - t0) / 1000000 )) ms (verify + parse + build + publish)"
 diag "vetod resident memory: $(awk '/VmRSS/ { print $2, $3 }' /proc/"$(bg_pid vetod)"/status)"
+# BENCH_PERF=1: where vetod's time goes on allowed DNS queries (perf)
+if [ "${BENCH_PERF:-0}" = 1 ] && command -v perf >/dev/null; then
+	perf record -F 2999 -g -p "$(bg_pid vetod)" -o "$TMP/perf.data" \
+	    -- sleep "$DUR" >/dev/null 2>&1 &
+	perf_pid=$!
+	dns_run perf allowed "$TMP/q-allowed.txt"
+	wait $perf_pid
+	diag "perf: vetod on allowed DNS queries (${R[perf,allowed,qps]:-} q/s), self time by symbol:"
+	perf report -i "$TMP/perf.data" --no-children --stdio --sort dso,sym \
+	    -g none 2>/dev/null | grep -E '^ +[0-9.]+%' | head -25 | sed 's/^/  /'
+fi
 measure vetod
+
+# Many cores (BENCH_QUEUES=0 skips): the same vetod on queues 0-1
+# (--queue-balance), then with --queue-cpu-fanout (the queue picked by
+# the CPU that handles the packet instead of a flow hash).
+measure_q() { dns_run "$1" allowed "$TMP/q-allowed.txt"; tls_run "$1"; }
+if [ "${BENCH_QUEUES:-1}" = 1 ]; then
+	bg_stop vetod
+	sed 's/^queues = 0$/queues = 0-1/' "$TMP/bench.conf" >"$TMP/bench2.conf"
+	apply_rules "$TMP/bench2.conf" || not_ok "rules with two queues"
+	bg_start vetod "$NS_F" "$VETOD" -d -c "$TMP/bench2.conf"
+	if wait_for 120 _vetod_started; then
+		measure_q vetod2
+		sed 's/--queue-balance 0:1/& --queue-cpu-fanout/' "$TMP/rules.sh" \
+		    >"$TMP/rules-fanout.sh"
+		on_filter sh -e "$TMP/rules-fanout.sh" && measure_q fanout
+	else
+		not_ok "vetod starts on two queues"; diag "$(bg_log vetod)"
+	fi
+	# one queue again in the same run, for the ratio
+	bg_stop vetod
+	apply_rules "$TMP/bench.conf"
+	bg_start vetod "$NS_F" "$VETOD" -d -c "$TMP/bench.conf"
+	wait_for 120 _vetod_started && measure_q vetod1
+fi
 
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }'; }
 printf '\n%-34s %12s %12s %12s %10s\n' "" none nfq_accept vetod "vetod/nfq"
@@ -156,6 +191,17 @@ printf '%-34s %12s %12s %12s %10s\n' "TLS new connections/s (s_time)" "${R[none,
 	"${R[nfq_accept,tls]:-}" "${R[vetod,tls]:-}" "$(pct "${R[vetod,tls]:-}" "${R[nfq_accept,tls]:-}")"
 printf '%-34s %12s %12s %12s %10s\n' "bulk TCP :443 Mbit/s (iperf3)" "${R[none,bulk]:-}" \
 	"${R[nfq_accept,bulk]:-}" "${R[vetod,bulk]:-}" "$(pct "${R[vetod,bulk]:-}" "${R[none,bulk]:-}") of none"
+if [ "${BENCH_QUEUES:-1}" = 1 ]; then
+	printf '\n%-34s %12s %12s %12s %10s\n' "vetod on $(nproc) cores" "1 queue" \
+	    "2 queues" "2, fanout" "2q/1q"
+	printf '%-34s %12s %12s %12s %10s\n' "DNS allowed, queries/s" \
+	    "${R[vetod1,allowed,qps]:-}" "${R[vetod2,allowed,qps]:-}" \
+	    "${R[fanout,allowed,qps]:-}" \
+	    "$(pct "${R[vetod2,allowed,qps]:-}" "${R[vetod1,allowed,qps]:-}")"
+	printf '%-34s %12s %12s %12s %10s\n' "TLS new connections/s (s_time)" \
+	    "${R[vetod1,tls]:-}" "${R[vetod2,tls]:-}" "${R[fanout,tls]:-}" \
+	    "$(pct "${R[vetod2,tls]:-}" "${R[vetod1,tls]:-}")"
+fi
 printf '(dnsperf: %ss, 8 clients, 64 outstanding; lost queries: none %s, nfq %s, vetod %s/%s)\n' \
 	"$DUR" "${R[none,allowed,lost]:-}" "${R[nfq_accept,allowed,lost]:-}" \
 	"${R[vetod,allowed,lost]:-}" "${R[vetod,blocked,lost]:-}"

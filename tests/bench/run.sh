@@ -55,11 +55,13 @@ run_bin inspect "$build/tests/bench/bench_inspect"
 run_bin tls_quic "$build/tests/bench/bench_tls_quic"
 run_bin stats "$build/tests/bench/bench_stats"
 run_bin flow "$build/tests/bench/bench_flow"
+run_bin sandbox "$build/tests/bench/bench_sandbox"
 run_script fetch tests/bench/fetch.sh
 run_script replay tests/bench/replay.sh
 run_script stoppage tests/bench/stoppage.sh
 run_script rpz tests/bench/rpz.sh
 run_script squid tests/bench/squid.sh
 (export LOAD_COMPARE=1; run_script load tests/integ/test_load.sh)
+run_script memory tests/bench/mem.sh
 run_script net tests/bench/net.sh
 run_script reorder tests/bench/reorder.sh

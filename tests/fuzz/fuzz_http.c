@@ -3,11 +3,15 @@
  * Checks, beyond "no crash": every view lies inside the input; a complete
  * head parses the same when given alone, and is NEED_MORE one byte short;
  * the chunked walker fed in two pieces (resuming) ends where it ends in one
- * call. */
+ * call. Each authority of a parsed request, with its path, goes through
+ * norm_http() as inspect() passes it: a canonical URL is NUL-terminated
+ * within its buffer, and the %2F lookup (norm_url_slashes) only shortens
+ * it and is done after one pass. */
 #include <assert.h>
 #include <stdlib.h>
 
 #include "../../daemon/engine/http.c"
+#include "policy/norm.h"
 
 static void
 inside(struct http_str s, const uint8_t *b, size_t len)
@@ -34,6 +38,27 @@ check_req(const struct http_req *r, const uint8_t *b, size_t len)
 }
 
 static void
+check_norm(struct http_str a, struct http_str path)
+{
+	static struct norm_url u;
+	size_t before;
+
+	if (a.p == NULL)
+		return;
+	if (norm_http(a.p, a.len, path.p != NULL ? path.p : "/",
+	    path.p != NULL ? path.len : 1, &u) != 0)
+		return;
+	assert(u.hostlen > 0 && u.hostlen < sizeof(u.host));
+	assert(u.restlen < sizeof(u.rest) && u.rest[u.restlen] == '\0');
+	assert(u.pathend <= u.restlen);
+	before = u.restlen;
+	if (norm_url_slashes(&u)) {
+		assert(u.restlen <= before && u.rest[u.restlen] == '\0');
+		assert(!norm_url_slashes(&u));
+	}
+}
+
+static void
 fuzz_parse(const uint8_t *data, size_t size)
 {
 	struct http_req r, r2;
@@ -48,6 +73,11 @@ fuzz_parse(const uint8_t *data, size_t size)
 	if (st != HTTP_OK)
 		return;
 	check_req(&r, data, size);
+	if (r.flags & HTTP_F_UPGRADE_H2C)
+		assert(r.flags & HTTP_F_UPGRADE);
+	check_norm(r.target_authority, r.path);
+	check_norm(r.host_header, r.form == HTTP_FORM_ORIGIN ? r.target : r.path);
+	check_norm(r.host_last, r.path);
 	assert(r.header_end > r.start && r.header_end <= size);
 	assert(http_parse(data, r.header_end, &r2, NULL) == HTTP_OK);
 	assert(memcmp(&r, &r2, sizeof(r)) == 0);

@@ -774,6 +774,94 @@ def mk_teardown(kind):
     return s
 
 
+def s_rst_train(c, conn, P, D, sp):
+    """Inexact RSTs (the server ignores them, RFC 5961) past connbytes_cap,
+    then the request: found by fuzz_stream."""
+    for i in range(24):
+        conn.raw(conn.isn + 1 + 5000 + 97 * i, conn.ackno(), RST)
+    time.sleep(0.02)
+    conn.send_stream(P)
+
+
+def s_ack_train(c, conn, P, D, sp):
+    """The legitimate-looking twin of rst-train: window-update ACKs."""
+    for i in range(24):
+        conn.raw(conn.isn + 1, conn.ackno(), ACK)
+    time.sleep(0.02)
+    conn.send_stream(P)
+
+
+def s_syn_ack_train(c, conn, P, D, sp):
+    """Found by fuzz_stream: a second SYN (another ISN), then ACKs up to
+    connbytes_cap, then the request."""
+    conn.seg(len(P) + 100, b"x")        # counted, then dropped by veto
+    conn.raw(random.getrandbits(32), 0, SYN, opts=tcp_opts(ts=(conn.tsval, 0)))
+    for i in range(21):
+        conn.raw(conn.isn + 1, conn.ackno(), ACK)
+    time.sleep(0.02)
+    conn.send_stream(P)
+
+
+def s_paws_ack_train(c, conn, P, D, sp):
+    """Found by fuzz_stream: pure ACKs with an old timestamp (PAWS: the
+    server discards them) up to connbytes_cap, then the request."""
+    for i in range(23):
+        conn.raw(conn.isn + 1, conn.ackno(), ACK, tsval=conn.tsval - 600000)
+    time.sleep(0.02)
+    conn.send_stream(P)
+
+
+def mk_rst_ack_train(old_rst, old_acks):
+    def s(c, conn, P, D, sp):
+        """Found by fuzz_stream: an inexact RST, then pure ACKs up to
+        connbytes_cap, then the request."""
+        conn.raw(conn.isn + 1 + 4365, conn.ackno(), RST,
+                 tsval=conn.tsval - 600000 if old_rst else None)
+        for i in range(22):   # old, but each newer than the last
+            conn.raw(conn.isn + 1, conn.ackno(), ACK,
+                     tsval=conn.tsval - 600000 if old_acks else None)
+        time.sleep(0.02)
+        conn.send_stream(P)
+    return s
+
+
+def s_fuzz_rst_ack(c, conn, P, D, sp):
+    """The sequence fuzz_stream found: ACKs and inexact RSTs, all with old
+    timestamps, interleaved up to connbytes_cap, then the request."""
+    def ack():
+        conn.raw(conn.isn + 1, conn.ackno(), ACK, tsval=conn.tsval - 600000)
+
+    def rst(d):
+        conn.raw(conn.isn + 1 + d, conn.ackno(), RST, tsval=conn.tsval - 600000)
+    ack()
+    rst(4365)
+    for _ in range(4):
+        ack()
+    rst(4365)
+    for _ in range(2):
+        ack()
+    rst(9506)
+    for _ in range(15):
+        ack()
+    time.sleep(0.02)
+    conn.send_stream(P)
+
+
+def mk_syn_shift(ttl):
+    def s(c, conn, P, D, sp):
+        """Found by fuzz_stream: a second SYN whose ISN puts the stream's
+        start in the middle of the request, then the request from there,
+        then its beginning."""
+        k = 16
+        conn.raw(conn.isn + k, 0, SYN, ttl=ttl, opts=tcp_opts(ts=(conn.tsval, 0)))
+        time.sleep(0.01)
+        conn.seg(k, P[k:])
+        time.sleep(0.01)
+        conn.seg(0, P[:k])
+        conn.sent_hi = len(P)
+    return s
+
+
 def s_syn_mid(c, conn, P, D, sp):
     """Issue 12 (b): half the request, a SYN with another ISN, the rest."""
     m = at_mid(sp)
@@ -893,6 +981,16 @@ TCP_STRATS = {
     "rst-badsum": mk_teardown("rst-badsum"),
     "rst-inexact": mk_teardown("rst-inexact"),
     "rst-mid": s_rst_mid,
+    "rst-train": s_rst_train,
+    "ack-train": s_ack_train,
+    "syn-ack-train": s_syn_ack_train,
+    "paws-ack-train": s_paws_ack_train,
+    "rst-ack-train": mk_rst_ack_train(True, True),
+    "fuzz-rst-ack": s_fuzz_rst_ack,
+    "syn-shift": mk_syn_shift(64),
+    "syn-shift-ttl3": mk_syn_shift(3),
+    "rst-ack-train-fresh": mk_rst_ack_train(False, False),
+    "rst-old-ack-train": mk_rst_ack_train(True, False),
     "fin-ttl": mk_teardown("fin-ttl"),
     "syn-again": mk_teardown("syn"),
     "syn-again-ttl": mk_teardown("syn-ttl"),

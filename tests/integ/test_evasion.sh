@@ -28,11 +28,15 @@ EVADE="/usr/bin/python3 $LIB_DIR/evade.py"
 # Strategies that still get through on main (proto:strategy); each one is
 # a bug in the engine, named in issue 12.
 KNOWN_BYPASS="
-	http:http10-spelling http:keepalive http:pipeline
-	url:abs-other-scheme url:host-port-junk url:http10-spelling
-	url:keepalive url:long-query url:pct-slash url:pipeline
 	quic:ttl-decoy
+	tls:syn-shift tls:syn-shift-ttl3 http:syn-shift http:syn-shift-ttl3
+	tls:rst-ack-train http:rst-ack-train
 "
+# syn-shift (found by tests/fuzz/fuzz_stream.c): after the handshake a
+# second SYN with ISN + 16, then the request from byte 16, then bytes 0-15:
+# vetod follows the new ISN, sees a stream that starts mid-request and
+# allows it; the server ignores the SYN and answers. rst-ack-train got
+# through once in eight runs (not reproduced since).
 # KNOWN_TWIN: allowed twins vetod stalls or resets although the server
 # accepts them: a second SYN (another ISN, with or without a low TTL)
 # between the handshake and the first data byte makes vetod follow the new
@@ -44,9 +48,14 @@ KNOWN_TWIN="tls:syn-again tls:syn-again-ttl http:syn-again http:syn-again-ttl
 # different copies of QUIC CRYPTO data (the datagram is dropped; evade.py
 # does not retransmit); an urgent byte (the segment is dropped); a
 # ClientHello or request above the reassembly cap; a flow still undecided
-# at connbytes_cap (one-byte segments).
+# at connbytes_cap (one-byte segments, 24 ACKs or RSTs before the data).
 TWIN_POLICY="quic:dup-crypto dnstcp:urg tls:urg tls:big-hello
-	http:big-headers url:big-headers tls:tiny-segs http:tiny-segs"
+	http:big-headers url:big-headers tls:tiny-segs http:tiny-segs
+	tls:rst-train http:rst-train tls:ack-train http:ack-train
+	tls:syn-ack-train http:syn-ack-train tls:paws-ack-train http:paws-ack-train
+	tls:rst-ack-train http:rst-ack-train tls:rst-ack-train-fresh
+	http:rst-ack-train-fresh tls:rst-old-ack-train http:rst-old-ack-train
+	tls:fuzz-rst-ack http:fuzz-rst-ack"
 
 topo_up --router || { not_ok "topology"; done_testing; }
 demo_zone "$TMP/zone.conf"

@@ -11,8 +11,11 @@
 # itself is a link. The twin: a fresh state_dir, made by vetod, everything
 # in it nobody's.
 #
-# Then, while DNS traffic flows through the queue: vetod's uid, CapEff,
-# NoNewPrivs, Seccomp and its open sockets, read from /proc.
+# Then vetod built with the test hooks tries, after start, to execve, to
+# create a file outside its Landlock allowance and to open a netlink socket:
+# each is refused. While DNS traffic flows through the queue: vetod's uid,
+# CapEff, CapBnd, NoNewPrivs, Seccomp (every thread) and its sockets, read
+# from /proc.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vetod.sh"
 require_root
@@ -65,16 +68,44 @@ bg_stop vetod
 is "... the link's target is not touched" "$(stat -c '%U:%G %a' "$TMP/victim3")" "root:root 755"
 
 # --- 3. the twin: a fresh state directory ---------------------------------
+# vetod built with the test hooks (tests/integ/vetod_hooks.c): after start
+# it tries what its sandbox must refuse, and says what happened.
+HOOKS=$HELPERS/vetod_hooks
+outside=/tmp/veto-selftest-$$.txt
 conf_for "$TMP/v3.conf" "$TMP/st3"
-vetod_start "$TMP/v3.conf" || { not_ok "vetod starts as nobody"; done_testing; }
+bg_start vetod "$NS_F" env VETO_SANDBOX_SELFTEST="$outside" "$HOOKS" -d -c "$TMP/v3.conf"
+wait_for 10 _vetod_started || { not_ok "vetod (test hooks) starts as nobody"; diag "$(bg_log vetod)"; done_testing; }
 is "fresh state_dir: made by root, given to nobody, 0700" "$(stat -c '%U %a' "$TMP/st3")" "nobody 700"
 owners=$(find "$TMP/st3" -printf '%u\n' | sort -u | tr '\n' ' ')
 is "everything below it is nobody's (made after the drop)" "$owners" "nobody "
 check "the report directory was made (by nobody)" test -d "$TMP/st3/reports"
 check "the feeds' state was made" test -d "$TMP/st3/feeds"
 
-# --- 4. the running process, while traffic flows --------------------------
-pid=$(pgrep -f -n -- "$VETOD -d -c $TMP/v3.conf")
+# --- 4. the sandbox holds, after start ------------------------------------
+wait_for 5 grep -q 'selftest: netlink socket' "$TMP/vetod.log"
+diag "$(grep -E 'sandbox:|selftest:' "$TMP/vetod.log")"
+check "selftest: execve is refused" grep -q 'selftest: execve /bin/true: refused' "$TMP/vetod.log"
+check "selftest: creating a file outside the allowance is refused" \
+	grep -q "selftest: create $outside: refused" "$TMP/vetod.log"
+check_fails "... and the file is not there" test -e "$outside"
+rm -f "$outside"
+sandboxed=1
+grep -q 'seccomp OFF (sanitizer build)' "$TMP/vetod.log" && sandboxed=0
+if [ $sandboxed = 1 ]; then
+	check "selftest: a new netlink socket is refused" \
+		grep -q 'selftest: netlink socket: refused' "$TMP/vetod.log"
+else
+	skip "netlink socket refused: seccomp is off in a sanitizer build"
+fi
+if [ $sandboxed = 1 ]; then
+	check_fails "no attempt was ALLOWED" grep -q 'ALLOWED' "$TMP/vetod.log"
+else
+	check_fails "no attempt but the netlink socket was ALLOWED" \
+		sh -c "grep 'ALLOWED' '$TMP/vetod.log' | grep -v 'netlink socket'"
+fi
+
+# --- 5. the running process, while traffic flows --------------------------
+pid=$(pgrep -n -f -- "$HOOKS -d -c $TMP/v3.conf")
 (for i in $(seq 200); do on_client dig +short +time=1 +tries=1 @"$S4" bad.example A >/dev/null; done) &
 traffic=$!
 sleep 0.5
@@ -83,7 +114,23 @@ is "vetod's uid is nobody's" "$(awk '/^Uid:/ { print $2, $3, $4 }' "$st")" "$(id
 is "CapEff: CAP_NET_ADMIN only (0x1000)" "$(awk '/^CapEff:/ { print $2 }' "$st")" 0000000000001000
 is "CapBnd: CAP_NET_ADMIN only" "$(awk '/^CapBnd:/ { print $2 }' "$st")" 0000000000001000
 is "NoNewPrivs: 1" "$(awk '/^NoNewPrivs:/ { print $2 }' "$st")" 1
+if [ $sandboxed = 1 ]; then
+	is "Seccomp: 2 (filter), in every thread" \
+		"$(cat /proc/"$pid"/task/*/status | awk '/^Seccomp:/ { print $2 }' | sort -u | tr '\n' ' ')" "2 "
+else
+	skip "Seccomp: 2 (a sanitizer build loads no seccomp filter)"
+fi
+# its sockets: netlink (the queue), listening TCP (stop page, metrics)
+inodes=$(ls -l /proc/"$pid"/fd | sed -n 's/.*socket:\[\([0-9]*\)\]/\1/p' | sort -u)
+nl=0 lsn=0
+for i in $inodes; do
+	grep -qw "$i" /proc/"$pid"/net/netlink && nl=$((nl + 1))
+	awk -v i="$i" '$4 == "0A" && $10 == i { f = 1 } END { exit !f }' \
+		/proc/"$pid"/net/tcp /proc/"$pid"/net/tcp6 && lsn=$((lsn + 1))
+done
+diag "vetod (one process): $(ls /proc/"$pid"/fd | wc -l) fds, $(wc -w <<<"$inodes") sockets, $nl netlink, $lsn listening TCP"
+is "netlink sockets: the queue's only (1 queue)" "$nl" 1
 is "answers blocked while it runs" "$(on_client dig +short @"$S4" bad.example A)" "$STOP4"
 wait $traffic
-vetod_stop
+bg_stop vetod
 done_testing

@@ -520,6 +520,268 @@ test_long_name(void **state)
 	quic_ctx_free(qc);
 }
 
+
+/* --- HTTP ----------------------------------------------------------- */
+
+/* Send request text at *off of flow sport (port 80); advances *off. */
+static void
+http_send(uint16_t sport, uint32_t *off, const char *text, size_t len)
+{
+	tcp_send(4, sport, 80, *off, text, len);
+	*off += (uint32_t)len;
+}
+
+#define HS(sport, off, lit) http_send(sport, off, lit, sizeof(lit) - 1)
+
+/* One request on a new connection; the verdict is in res. */
+static void
+http_one(uint16_t sport, const char *text, size_t len)
+{
+	uint32_t off = 0;
+
+	tcp_open(4, sport, 80);
+	http_send(sport, &off, text, len);
+}
+
+#define H1(sport, lit) http_one(sport, lit, sizeof(lit) - 1)
+
+static void
+assert_blocked(const char *id)
+{
+	assert_int_equal(res.verdict, IV_BLOCK_FLOW);
+	assert_int_equal(res.action, VACT_BLOCKED);
+	if (id != NULL)
+		assert_string_equal(res.match.id, id);
+}
+
+static void
+assert_passed(void)
+{
+	assert_int_equal(res.verdict, IV_PASS);
+	assert_true(res.decided);
+	assert_int_equal(res.action, VACT_ALLOWED);
+}
+
+/* Issue 12: only the first request of a connection was checked. Now every
+ * one is, keep-alive or pipelined, each on its own Host and URL; a later
+ * one that matches resets both sides. Twin: allowed requests flow on. */
+static void
+test_http_every_request(void **state)
+{
+	uint32_t off = 0;
+
+	(void)state;
+	tcp_open(4, 32000, 80);
+	HS(32000, &off, "GET / HTTP/1.1\r\nHost: ok.example\r\n\r\n");
+	assert_passed();
+	HS(32000, &off, "GET /a HTTP/1.1\r\nHost: ok.example\r\n\r\n");
+	assert_passed();
+	HS(32000, &off, "GET /u/123/x HTTP/1.1\r\nHost: share.example\r\n\r\n");
+	assert_blocked("u1");
+	assert_int_equal(res.nout, 2);		/* resets, no stop page */
+	/* pipelined: both in one segment, the second one a listed domain */
+	H1(32001, "GET / HTTP/1.1\r\nHost: ok.example\r\n\r\n"
+	    "GET / HTTP/1.1\r\nHost: www.bad.example\r\n\r\n");
+	assert_blocked("d1");
+	/* after a body: Content-Length and chunked */
+	H1(32002, "POST /f HTTP/1.1\r\nHost: ok.example\r\nContent-Length: 5"
+	    "\r\n\r\nGET /GET / HTTP/1.1\r\nHost: share.example\r\n\r\n");
+	assert_int_equal(res.verdict, IV_PASS);		/* "GET /" is body */
+	H1(32003, "POST /f HTTP/1.1\r\nHost: ok.example\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n5\r\nGET /\r\n0\r\n\r\n"
+	    "GET /u/123/ HTTP/1.1\r\nHost: share.example\r\n\r\n");
+	assert_blocked("u1");
+}
+
+/* Chunk extensions of any length (nginx reads them): the body is walked
+ * and the request after it checked. Twin: the next request allowed. */
+static void
+test_http_chunk_extension(void **state)
+{
+	static char req[12000];
+	static const char head[] = "POST /f HTTP/1.1\r\nHost: ok.example\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n3;e=";
+	static const char tail[] = "\r\nabc\r\n0\r\n\r\nGET /u/123/ HTTP/1.1\r\n"
+	    "Host: share.example\r\n\r\n";
+	size_t n = 0, ext = 6000;
+	uint32_t off = 0;
+
+	(void)state;
+	memcpy(req, head, sizeof(head) - 1);
+	n = sizeof(head) - 1;
+	memset(req + n, 'x', ext);
+	n += ext;
+	memcpy(req + n, tail, sizeof(tail) - 1);
+	n += sizeof(tail) - 1;
+	tcp_open(4, 32010, 80);
+	for (size_t k = 0; k < n; k += 1400) {
+		http_send(32010, &off, req + k, MIN(1400, n - k));
+		if (k + 1400 < n)
+			assert_int_equal(res.verdict, IV_PASS);
+	}
+	assert_blocked("u1");
+	memcpy(strstr(req + sizeof(head), "/u/123/"), "/u/124/", 7);
+	tcp_open(4, 32011, 80);
+	off = 0;
+	for (size_t k = 0; k < n; k += 1400)
+		http_send(32011, &off, req + k, MIN(1400, n - k));
+	assert_passed();
+}
+
+/* The request line and Host as nginx reads them (each was a fall-back to a
+ * name-only check, or no check). Twins: the same spellings on a path that
+ * is not listed pass. */
+static void
+test_http_spellings(void **state)
+{
+	(void)state;
+	/* any scheme in absolute form */
+	H1(32020, "GET foo://share.example/u/123/ HTTP/1.1\r\nHost: ok.example\r\n\r\n");
+	assert_blocked("u1");
+	H1(32021, "GET foo://share.example/v/ HTTP/1.1\r\nHost: ok.example\r\n\r\n");
+	assert_passed();
+	/* absolute form: the Host is checked too when it differs */
+	H1(32022, "GET http://ok.example/u/123/ HTTP/1.1\r\nHost: share.example\r\n\r\n");
+	assert_blocked("u1");
+	/* the Host port cut at the first colon */
+	H1(32023, "GET /u/123/ HTTP/1.1\r\nHost: share.example:x\r\n\r\n");
+	assert_blocked("u1");
+	H1(32024, "GET /v/ HTTP/1.1\r\nHost: share.example:x\r\n\r\n");
+	assert_passed();
+	/* no userinfo in Host: "a@b" is no name; a server may route it on
+	 * either part, and a host with url entries cannot be checked */
+	H1(32025, "GET /v/ HTTP/1.1\r\nHost: ok.example@share.example\r\n\r\n");
+	assert_blocked(NULL);
+	H1(32026, "GET /v/ HTTP/1.1\r\nHost: ok.example@ok2.example\r\n\r\n");
+	assert_passed();
+	/* version spellings servers accept */
+	H1(32027, "GET /u/123/ HTTP/1.01\r\nHost: share.example\r\n\r\n");
+	assert_blocked("u1");
+	H1(32028, "GET /u/123/ http/1.1\r\nHost: share.example\r\n\r\n");
+	assert_blocked("u1");
+	H1(32029, "GET /v/ HTTP/1.01\r\nHost: share.example\r\n\r\n");
+	assert_passed();
+	/* CR CR LF line ends (nginx takes them) */
+	H1(32030, "GET /u/123/ HTTP/1.1\r\r\nHost: share.example\r\r\n\r\n");
+	assert_blocked("u1");
+	H1(32031, "GET /v/ HTTP/1.1\r\r\nHost: share.example\r\r\n\r\n");
+	assert_passed();
+	/* %2F decoded, as nginx routes */
+	H1(32032, "GET /u%2F123/ HTTP/1.1\r\nHost: share.example\r\n\r\n");
+	assert_blocked("u1");
+	H1(32033, "GET /u%2F124/ HTTP/1.1\r\nHost: share.example\r\n\r\n");
+	assert_passed();
+}
+
+/* A query longer than the canonical URL buffer used to fall back to a
+ * name-only check. Now the path is matched alone (an entry without a query
+ * covers every query); a path that long on a host with url entries blocks.
+ * Twins: the same on other paths and hosts. */
+static void
+test_http_long_target(void **state)
+{
+	static char req[6000];
+	int n;
+	uint64_t unc = detail(SD_HTTP_URL_UNCANONICAL);
+
+	(void)state;
+	n = snprintf(req, sizeof(req), "GET /u/123/?q=%03000d HTTP/1.1\r\n"
+	    "Host: share.example\r\n\r\n", 7);
+	http_one(32040, req, (size_t)n);
+	assert_blocked("u1");
+	n = snprintf(req, sizeof(req), "GET /v/?q=%03000d HTTP/1.1\r\n"
+	    "Host: share.example\r\n\r\n", 7);
+	http_one(32041, req, (size_t)n);
+	assert_passed();
+	n = snprintf(req, sizeof(req), "GET /%03000d HTTP/1.1\r\n"
+	    "Host: share.example\r\n\r\n", 7);
+	http_one(32042, req, (size_t)n);
+	assert_blocked(NULL);
+	assert_int_equal(detail(SD_HTTP_URL_UNCANONICAL), unc + 1);
+	n = snprintf(req, sizeof(req), "GET /%03000d HTTP/1.1\r\n"
+	    "Host: ok.example\r\n\r\n", 7);
+	http_one(32043, req, (size_t)n);
+	assert_passed();
+}
+
+/* A request servers refuse after a first good one resets the connection
+ * (it used to let the flow go). Twin: after an Upgrade the server may have
+ * switched protocols, and WebSocket frames let the flow go. */
+static void
+test_http_malformed_later(void **state)
+{
+	uint32_t off = 0;
+	uint64_t mal = detail(SD_HTTP_MALFORMED);
+
+	(void)state;
+	tcp_open(4, 32050, 80);
+	HS(32050, &off, "GET / HTTP/1.1\r\nHost: ok.example\r\n\r\n");
+	assert_passed();
+	HS(32050, &off, "GET /u/123/ HTTP/1.1x\r\nHost: ok.example\r\n\r\n");
+	assert_int_equal(res.verdict, IV_BLOCK_FLOW);
+	assert_int_equal(detail(SD_HTTP_MALFORMED), mal + 1);
+	off = 0;
+	tcp_open(4, 32051, 80);
+	HS(32051, &off, "GET /chat HTTP/1.1\r\nHost: ok.example\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+	assert_passed();
+	HS(32051, &off, "\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58");
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+}
+
+/* HTTP/2 over cleartext (h2c): the preface is blocked (its host is in
+ * HPACK); an upgrade on a host with url entries is blocked, elsewhere it
+ * is allowed (default url-hosts). h2c = allow lets both go. */
+static void
+test_http_h2c(void **state)
+{
+	uint64_t h2 = detail(SD_HTTP_H2C);
+
+	(void)state;
+	H1(32060, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+	assert_int_equal(res.verdict, IV_BLOCK_FLOW);
+	assert_int_equal(detail(SD_HTTP_H2C), h2 + 1);
+	H1(32061, "GET /v/ HTTP/1.1\r\nHost: share.example\r\n"
+	    "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+	    "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n");
+	assert_int_equal(res.verdict, IV_BLOCK_FLOW);
+	H1(32062, "GET /v/ HTTP/1.1\r\nHost: ok.example\r\n"
+	    "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+	    "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n");
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	assert_int_equal(detail(SD_HTTP_H2C), h2 + 3);
+	restart("h2c = allow\n");
+	H1(32063, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	restart("h2c = block\n");
+	H1(32064, "GET /v/ HTTP/1.1\r\nHost: ok.example\r\nUpgrade: h2c\r\n\r\n");
+	assert_int_equal(res.verdict, IV_BLOCK_FLOW);
+	restart("");
+}
+
+/* A Host longer than 253 bytes is matched on its end. */
+static void
+test_http_long_host(void **state)
+{
+	static char req[800];
+	int n, k = 0;
+	char host[400];
+
+	(void)state;
+	while (k < 280) {
+		memcpy(host + k, "abcdefg.", 8);
+		k += 8;
+	}
+	memcpy(host + k, "www.bad.example", 16);
+	n = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", host);
+	http_one(32070, req, (size_t)n);
+	assert_blocked("d1");
+	memcpy(host + k, "www.oad.example", 16);
+	n = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", host);
+	http_one(32071, req, (size_t)n);
+	assert_int_equal(res.verdict, IV_PASS);
+}
+
 int
 main(void)
 {
@@ -535,6 +797,13 @@ main(void)
 		cmocka_unit_test(test_quic_unknown_version),
 		cmocka_unit_test(test_quic_short_initial),
 		cmocka_unit_test(test_long_name),
+		cmocka_unit_test(test_http_every_request),
+		cmocka_unit_test(test_http_chunk_extension),
+		cmocka_unit_test(test_http_spellings),
+		cmocka_unit_test(test_http_long_target),
+		cmocka_unit_test(test_http_malformed_later),
+		cmocka_unit_test(test_http_h2c),
+		cmocka_unit_test(test_http_long_host),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -644,10 +644,13 @@ test_http_proxy_form_captured(void **state)
 	assert_null(memmem(p.payload, p.payload_len, "u/123", 5));
 }
 
+/* A request to a host without url entries is allowed, and the flow stays
+ * undecided: the next request on it is checked too (issue 12). */
 static void
 test_http_other_host_offloaded(void **state)
 {
 	static const char req[] = "GET /x HTTP/1.1\r\nHost: other.example\r\n\r\n";
+	static const char next[] = "GET / HTTP/1.1\r\nHost: www.example\r\n\r\n";
 
 	(void)state;
 	tcp_open(4, 44002, 80);
@@ -655,8 +658,12 @@ test_http_other_host_offloaded(void **state)
 	assert_int_equal(res.verdict, IV_PASS);
 	assert_false(res.decided);
 	tcp_send(4, 44002, 80, 20, req + 20, sizeof(req) - 1 - 20);
-	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	assert_int_equal(res.verdict, IV_PASS);
+	assert_true(res.decided);
 	assert_int_equal(res.action, VACT_ALLOWED);
+	tcp_send(4, 44002, 80, sizeof(req) - 1, next, sizeof(next) - 1);
+	assert_int_equal(res.verdict, IV_BLOCK_FLOW);
+	assert_string_equal(res.match.id, "dns1");
 }
 
 static void

@@ -108,6 +108,35 @@ test_tcp_fields(void **state)
 	assert_int_equal(data.seq, syn.seq + 1);
 	assert_int_equal(data.ack, synack.seq + 1);
 	assert_int_equal(data.tcp_flags, PKT_TCP_ACK | PKT_TCP_PSH);
+	/* Options a receiver acts on (issue 12: PAWS, signatures). */
+	assert_int_equal(syn.tcp_opts, PKT_OPT_TS | PKT_OPT_WSCALE);
+	assert_int_equal(syn.tsval, (uint32_t)pk[0].data[20 + 28] << 24 |
+	    (uint32_t)pk[0].data[20 + 29] << 16 |
+	    (uint32_t)pk[0].data[20 + 30] << 8 | pk[0].data[20 + 31]);
+	assert_int_equal(data.tcp_opts, PKT_OPT_TS);
+	assert_true(data.tsval - syn.tsval < 10000);
+}
+
+/* A TCP MD5 option is seen; options that run past the header are
+ * malformed (the receiver cannot read the segment as sent). */
+static void
+test_tcp_options(void **state)
+{
+	uint8_t buf[HEXPKT_MAX_LEN];
+	struct pkt p;
+	size_t len;
+
+	(void)state;
+	hexpkt_load("dns/tcp4_a.hex", pk, HEXPKT_MAX);
+	len = pk[3].len;	/* 12 bytes of options: NOP NOP TS */
+	memcpy(buf, pk[3].data, len);
+	buf[20 + 22] = 19;	/* TS -> MD5 of length 10 */
+	assert_int_equal(pkt_parse(buf, len, &p), PKT_OK);
+	assert_int_equal(p.tcp_opts, PKT_OPT_SIG);
+	buf[20 + 23] = 11;	/* one past the header */
+	assert_int_equal(pkt_parse(buf, len, &p), PKT_MALFORMED);
+	buf[20 + 23] = 1;	/* a length below 2 */
+	assert_int_equal(pkt_parse(buf, len, &p), PKT_MALFORMED);
 }
 
 /* Ethernet padding after the IP packet is not payload. */
@@ -291,6 +320,19 @@ test_ipv6_ext_chain(void **state)
 	buf[40] = IPPROTO_UDP;
 	buf[41] = 255;
 	assert_int_equal(pkt_parse(buf, n, &p), PKT_MALFORMED);
+	/* A hop-by-hop header anywhere but first: dropped by receivers
+	 * (RFC 8200 4.1), so malformed here (zapret's hopbyhop2 decoy). */
+	{
+		static const uint8_t two[] = {
+			IPPROTO_HOPOPTS, 0, 1, 4, 0, 0, 0, 0,
+			IPPROTO_UDP, 0, 1, 4, 0, 0, 0, 0,
+		};
+		n = with_ext(buf, two, sizeof(two), IPPROTO_HOPOPTS,
+		    (size_t)-1);
+		assert_int_equal(pkt_parse(buf, n, &p), PKT_MALFORMED);
+		n = with_ext(buf, two + 8, 8, IPPROTO_HOPOPTS, (size_t)-1);
+		assert_int_equal(pkt_parse(buf, n, &p), PKT_OK);
+	}
 	/* A chain cut short: the IPv6 payload ends inside the header. */
 	n = with_ext(buf, ext, 8, IPPROTO_HOPOPTS, 0);
 	set16(buf + 4, 5);
@@ -456,6 +498,7 @@ main(void)
 		cmocka_unit_test(test_ipv4_table),
 		cmocka_unit_test(test_ipv4_options_and_udp_len),
 		cmocka_unit_test(test_tcp_bad_offset),
+		cmocka_unit_test(test_tcp_options),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
