@@ -117,6 +117,12 @@ is "NoNewPrivs: 1" "$(awk '/^NoNewPrivs:/ { print $2 }' "$st")" 1
 if [ $sandboxed = 1 ]; then
 	is "Seccomp: 2 (filter), in every thread" \
 		"$(cat /proc/"$pid"/task/*/status | awk '/^Seccomp:/ { print $2 }' | sort -u | tr '\n' ' ')" "2 "
+	qt=$(grep -l '^veto-q0$' /proc/"$pid"/task/*/comm | head -n 1)
+	qt=${qt%/comm}
+	is "the packet thread (veto-q0) adds its own filter: Seccomp_filters 2" \
+		"$(awk '/^Seccomp_filters:/ { print $2 }' "$qt/status" 2>/dev/null)" 2
+	is "... the other threads have the process's only" \
+		"$(for t in /proc/"$pid"/task/*; do [ "$t" = "$qt" ] || awk '/^Seccomp_filters:/ { print $2 }' "$t/status"; done | sort -u | tr '\n' ' ')" "1 "
 else
 	skip "Seccomp: 2 (a sanitizer build loads no seccomp filter)"
 fi
