@@ -40,6 +40,9 @@
 #define TCP_S_TSSET	0x04		/* tsval holds an accepted timestamp */
 #define TCP_S_FIN	0x08		/* the client sent FIN */
 #define TCP_S_DATA	0x10		/* data was accepted */
+#define TCP_S_ACK	0x20		/* ack_hi is set */
+#define OLD_ACK_MAX	65535		/* how far an ACK may lag: an unscaled
+					 * window (Linux: the peer's largest) */
 
 _Static_assert(FLOW_MIN_BLOCK == 1 << UNIT_SHIFT, "unit size");
 _Static_assert(FLOW_USER_SIZE % 8 == 0, "user area in words");
@@ -71,6 +74,7 @@ struct flow {
 	uint32_t isn;			/* TCP: initial sequence number */
 	uint32_t tsval;			/* TCP: newest timestamp accepted */
 	uint32_t npkts;			/* TCP: packets fed */
+	uint32_t ack_hi;		/* TCP: newest acknowledgment number */
 	uint8_t ttl;			/* TCP: TTL / hop limit floor (SYN) */
 	uint8_t tcp;			/* TCP_S_* */
 	uint16_t flags;			/* FLOW_F_* */
@@ -941,6 +945,10 @@ tcp_check(const struct flow *f, const struct pkt *p)
 		return FLOW_DROP_NOACK;
 	if ((p->tcp_flags & PKT_TCP_URG) && p->payload_len > 0)
 		return FLOW_DROP_URG;
+	if ((f->tcp & TCP_S_ACK) && (p->tcp_flags & PKT_TCP_ACK) &&
+	    !(p->tcp_flags & PKT_TCP_RST) &&
+	    (int32_t)(p->ack - f->ack_hi) < -OLD_ACK_MAX)
+		return FLOW_DROP_OLD_ACK;
 	return FLOW_DROP_NONE;
 }
 
@@ -1043,6 +1051,11 @@ flow_tcp_add(struct flow_table *t, struct flow *f, const struct pkt *p,
 	}
 	if (p->tcp_flags & PKT_TCP_FIN)
 		f->tcp |= TCP_S_FIN;
+	if ((p->tcp_flags & PKT_TCP_ACK) && (!(f->tcp & TCP_S_ACK) ||
+	    (int32_t)(p->ack - f->ack_hi) > 0)) {
+		f->ack_hi = p->ack;
+		f->tcp |= TCP_S_ACK;
+	}
 	r->prefix_len = flow_prefix(f);
 }
 

@@ -16,7 +16,8 @@
 #include "engine/blockresp.h"
 #include "engine/tls.h"
 
-_Static_assert(SP_TCP_RST - SP_TCP_AHEAD == FLOW_DROP_RST - FLOW_DROP_AHEAD,
+_Static_assert(SP_TCP_OLD_ACK - SP_TCP_AHEAD ==
+    FLOW_DROP_OLD_ACK - FLOW_DROP_AHEAD,
     "stats.h SP_TCP_* follow enum flow_drop");
 
 /* Biggest forged TCP payload: one segment under a 1280-byte IPv6 MTU. */

@@ -23,7 +23,8 @@ static const char *const pkt_names[SP_COUNT] = {
 	"verdict_mark", "tcp_drop_ahead", "tcp_drop_conflict",
 	"tcp_drop_window", "tcp_drop_ttl", "tcp_drop_signature",
 	"tcp_drop_paws", "tcp_drop_noack", "tcp_drop_urgent",
-	"tcp_drop_syn_data", "tcp_drop_syn_isn", "tcp_drop_rst", "truncated",
+	"tcp_drop_syn_data", "tcp_drop_syn_isn", "tcp_drop_rst",
+	"tcp_drop_old_ack", "truncated",
 	"tcp_midstream_blocked", "reasm_over_cap_policy",
 	"undecided_last_packet",
 };

@@ -84,7 +84,9 @@
  *      connection whose SYN had none (FLOW_DROP_SIG), a timestamp older
  *      than the newest accepted (PAWS, when the SYN carried timestamps:
  *      FLOW_DROP_PAWS), no ACK flag after the SYN (FLOW_DROP_NOACK), data
- *      before the stream start (outside the window: FLOW_DROP_WINDOW). The
+ *      before the stream start (outside the window: FLOW_DROP_WINDOW), an
+ *      acknowledgment number more than 64 KiB behind the newest seen (RFC
+ *      5961 5.2, zapret's badseq decoy: FLOW_DROP_OLD_ACK). The
  *      urgent byte would be taken out of the stream by the server's
  *      socket: a segment with URG and data is dropped (FLOW_DROP_URG).
  *      Checksums are verified by the caller.
@@ -201,6 +203,7 @@ enum flow_drop {
 	FLOW_DROP_SYN_DATA,	/* a SYN with payload (TCP Fast Open) */
 	FLOW_DROP_SYN_ISN,	/* a SYN with another ISN after data */
 	FLOW_DROP_RST,		/* a RST not at the next sequence number */
+	FLOW_DROP_OLD_ACK,	/* an ACK number a window behind the newest */
 	FLOW_DROP_COUNT
 };
 

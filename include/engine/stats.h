@@ -72,6 +72,7 @@ enum stats_pkt {
 	SP_TCP_SYN_DATA,	/* SYN with payload (TCP Fast Open) */
 	SP_TCP_SYN_ISN,		/* SYN with another ISN after data */
 	SP_TCP_RST,		/* RST not at the next sequence number */
+	SP_TCP_OLD_ACK,		/* ACK number a window behind the newest */
 	SP_TRUNCATED,		/* cut by the queue's copy range: dropped */
 	SP_TCP_MIDSTREAM,	/* flow first seen mid-stream: blocked */
 	SP_OVER_CAP_POLICY,	/* request over reasm_flow_bytes: tcp_overcap */

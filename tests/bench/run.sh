@@ -55,6 +55,7 @@ run_bin inspect "$build/tests/bench/bench_inspect"
 run_bin tls_quic "$build/tests/bench/bench_tls_quic"
 run_bin stats "$build/tests/bench/bench_stats"
 run_bin flow "$build/tests/bench/bench_flow"
+run_bin sandbox "$build/tests/bench/bench_sandbox"
 run_script fetch tests/bench/fetch.sh
 run_script replay tests/bench/replay.sh
 run_script stoppage tests/bench/stoppage.sh

@@ -51,9 +51,11 @@ dpkg_wait() {
 	return 1
 }
 
+# From the install on, whatever state the package is in (a dpkg -i
+# interrupted with us may still be running: dpkg_wait waits for its lock),
+# the trap purges it; purging a package that is not there does nothing.
 deb_cleanup() {
-	if [ $installed_by_us = 1 ] &&
-	    dpkg-query -W -f='${Status}' veto 2>/dev/null | grep -q installed; then
+	if [ $installed_by_us = 1 ]; then
 		echo "# trap: purging the veto package"
 		dpkg_wait --purge veto >/dev/null 2>&1
 	fi

@@ -5,7 +5,11 @@
 # looks up blocked and allowed names at a modest rate. With
 # rate_limit_dns set, the flood is dropped before the queue (counted by the
 # rule veto-rate-dns) and at least 99% of the second client's blocked
-# lookups are still blocked, every allowed lookup succeeds.
+# lookups are still blocked, every allowed lookup succeeds. Also: a burst
+# of new TCP flows from one address is cut by rate_limit_flows (and one
+# flow after a pause is not); nft accepts the limits' nft form; a short
+# queue flooded without a limit is found full, veto status says degraded
+# and vetod logs it.
 #
 # LOAD_COMPARE=1 (make bench): the same twice, with and without the limit,
 # figures printed; the run without it asserts nothing (it shows what a
@@ -24,8 +28,11 @@ topo_up || { not_ok "topology"; done_testing; }
 ip -n "$NS_C" addr add "$C4B/24" dev eth0
 demo_zone "$TMP/zone.conf"
 start_unbound "$TMP/zone.conf" || { not_ok "unbound starts"; done_testing; }
-vetod_conf "$VCONF" <<<"rate_limit_dns = $RATE"
-grep -v '^rate_limit_dns' "$VCONF" >"$TMP/nolimit.conf"
+vetod_conf "$VCONF" <<EOF
+rate_limit_dns = $RATE
+rate_limit_flows = 10
+EOF
+grep -v '^rate_limit_' "$VCONF" >"$TMP/nolimit.conf"
 vetod_start || { not_ok "vetod starts"; done_testing; }
 ok "vetod starts (rate_limit_dns = $RATE)"
 
@@ -83,6 +90,29 @@ cmp_num "the second client made lookups" "$b_total" -ge 10
 cmp_num "blocked lookups still blocked: $b_ok of $b_total (>= 99%)" \
     $((b_ok * 100)) -ge $((b_total * 99))
 is "allowed lookups all answered ($a_ok of $a_total)" "$a_ok" "$a_total"
+
+# New flows: 60 connection attempts at once from one address to port 80
+# (nothing listens: each SYN is answered by a reset) pass the burst of 20
+# and are cut by veto-rate-flows; the legitimate twin, one attempt after
+# a pause, is not.
+f0=$(rule_packets veto-rate-flows)
+on_client timeout 5 bash -c "for i in \$(seq 60); do
+	timeout 1 bash -c 'exec 3<>/dev/tcp/$S4/80' 2>/dev/null & done; wait"
+f1=$(rule_packets veto-rate-flows)
+cmp_num "a burst of new flows is cut by veto-rate-flows ($((f1 - f0)) dropped)" \
+    $((f1 - f0)) -gt 0
+sleep 3
+on_client timeout 1 bash -c "exec 3<>/dev/tcp/$S4/80" 2>/dev/null
+is "after a pause a new flow passes the limit" "$(rule_packets veto-rate-flows)" "$f1"
+
+# The nft form of the limits is accepted by nft (queue statements aside:
+# this kernel lacks the nft queue expression).
+if command -v nft >/dev/null; then
+	"$VETO" rules -c "$VCONF" --nft |
+	    sed -E 's/queue num [0-9-]+( bypass)?/accept/' >"$TMP/limits.nft"
+	check "nft -c accepts the rate limits (meters as dynamic sets)" \
+	    on_filter nft -c -f "$TMP/limits.nft"
+fi
 
 # Overflow is never silent: a short queue (queue_maxlen = 16) and the
 # flood without a limit fill it; vetod finds it full, says so in veto

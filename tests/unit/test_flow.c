@@ -795,6 +795,7 @@ test_tcp_decoys(void **state)
 	p.ttl = 60;
 	p.tcp_opts = PKT_OPT_TS;
 	p.tsval = 1010;
+	p.ack = 100000;
 	feed(t, f, &p, FLOW_DROP_NONE, &r);
 	/* a lower TTL: dies before the server */
 	p = tcp_pkt(102, PKT_TCP_ACK, "XX", 2);
@@ -816,9 +817,14 @@ test_tcp_decoys(void **state)
 	p.tcp_flags = PKT_TCP_ACK | PKT_TCP_URG;
 	feed(t, f, &p, FLOW_DROP_URG, &r);
 	assert_prefix(f, (const uint8_t *)"ab", 2);
-	/* the twin: the same bytes as the server takes them; a higher TTL
-	 * (the path changed closer) and a newer timestamp are fine */
+	/* an acknowledgment number 66000 behind (zapret's badseq) */
 	p.tcp_flags = PKT_TCP_ACK;
+	p.ack = 100000 - 66000;
+	feed(t, f, &p, FLOW_DROP_OLD_ACK, &r);
+	/* the twin: the same bytes as the server takes them; a higher TTL
+	 * (the path changed closer), a newer timestamp and an ACK a little
+	 * behind (reordered) are fine */
+	p.ack = 100000 - 3000;
 	p.ttl = 61;
 	feed(t, f, &p, FLOW_DROP_NONE, &r);
 	assert_prefix(f, (const uint8_t *)"abXX", 4);

@@ -1184,6 +1184,19 @@ test_bypass_decoys(void **state)
 	next_pkt.optlen = sizeof(ts_new);
 	tcp_send(4, sp, 443, 0, bad.b, bad.n);
 	want_blocked("tls1");
+	/* an ACK number 66000 behind the handshake's (zapret's badseq) */
+	tcp_open(4, ++sp, 443);
+	seg(sp, 1001, PKT_TCP_ACK, NULL, 0);
+	{
+		static uint8_t pkt[MAXPKT];
+		struct tcpseg t = {1001, 5001 - 66000, DATA};
+		run(pkt, build(pkt, 4, IPPROTO_TCP, sp, 443, &t, good.b,
+		    good.n));
+	}
+	want_undecided(IV_DROP);
+	assert_true(STATS_GET(st->pkt[SP_TCP_OLD_ACK]) >= 1);
+	tcp_send(4, sp, 443, 0, bad.b, bad.n);
+	want_blocked("tls1");
 	/* no ACK flag; urgent data */
 	tcp_open(4, ++sp, 443);
 	seg(sp, 1001, PKT_TCP_PSH, good.b, good.n);

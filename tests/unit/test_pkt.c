@@ -110,9 +110,9 @@ test_tcp_fields(void **state)
 	assert_int_equal(data.tcp_flags, PKT_TCP_ACK | PKT_TCP_PSH);
 	/* Options a receiver acts on (issue 12: PAWS, signatures). */
 	assert_int_equal(syn.tcp_opts, PKT_OPT_TS | PKT_OPT_WSCALE);
-	assert_int_equal(syn.tsval, (uint32_t)(pk[0].data[20 + 28] << 24 |
-	    pk[0].data[20 + 29] << 16 | pk[0].data[20 + 30] << 8 |
-	    pk[0].data[20 + 31]));
+	assert_int_equal(syn.tsval, (uint32_t)pk[0].data[20 + 28] << 24 |
+	    (uint32_t)pk[0].data[20 + 29] << 16 |
+	    (uint32_t)pk[0].data[20 + 30] << 8 | pk[0].data[20 + 31]);
 	assert_int_equal(data.tcp_opts, PKT_OPT_TS);
 	assert_true(data.tsval - syn.tsval < 10000);
 }
