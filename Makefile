@@ -179,6 +179,9 @@ install: all
 	install -m 0755 $(BUILD)/vetod $(DESTDIR)$(PREFIX)/sbin/vetod
 	install -m 0644 conf/stoppage.html conf/veto.nft \
 		conf/veto.conf $(DESTDIR)$(PREFIX)/share/veto/
+	install -m 0644 conf/prometheus/veto-rules.yml \
+		conf/prometheus/veto-rules.test.yml conf/grafana/veto.json \
+		$(DESTDIR)$(PREFIX)/share/veto/
 	sed -e 's|/usr/sbin/vetod |$(PREFIX)/sbin/vetod |' \
 		-e 's|/usr/bin/veto |$(PREFIX)/bin/veto |' conf/vetod.service \
 		>$(DESTDIR)$(PREFIX)/share/veto/vetod.service
