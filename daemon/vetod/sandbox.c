@@ -15,6 +15,7 @@
 #include <linux/landlock.h>
 #include <seccomp.h>
 
+#include "core/log.h"
 #include "vetod/sandbox.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -387,10 +388,18 @@ static const int engine_denied[] = {
 	SC(dup3), SC(ptrace), SC(process_vm_readv), SC(process_vm_writev),
 };
 
-int
-sandbox_confine_thread(struct verr *e)
+static bool
+web_may(int sc)
+{
+	/* a stop page thread accepts on the listener it was given */
+	return sc == SC(accept) || sc == SC(accept4);
+}
+
+static int
+confine(bool web, struct verr *e)
 {
 #ifdef SANITIZED_BUILD
+	(void)web;
 	(void)e;
 	return 0;
 #else
@@ -403,18 +412,35 @@ sandbox_confine_thread(struct verr *e)
 	}
 	/* this thread only: no TSYNC (libseccomp's default) */
 	for (size_t i = 0; i < ARRAY_LEN(engine_denied); i++)
-		if (engine_denied[i] >= 0)
+		if (engine_denied[i] >= 0 && !(web && web_may(engine_denied[i])))
 			rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
 			    engine_denied[i], 0);
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (rc != 0) {
-		verr_set(e, "seccomp (packet thread): %s", strerror(-rc));
+		verr_set(e, "seccomp (%s thread): %s", web ? "stop page" :
+		    "packet", strerror(-rc));
 		return -1;
 	}
 	return 0;
 #endif
+}
+
+int
+sandbox_confine_thread(struct verr *e)
+{
+	return confine(false, e);
+}
+
+void
+sandbox_confine_web_thread(void)
+{
+	struct verr e;
+
+	if (confine(true, &e) == -1)
+		log_warnx("%s; the thread runs with the process's filter only",
+		    e.msg);
 }
 
 /* ------------------------------------------------------------------ */

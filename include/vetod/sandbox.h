@@ -31,8 +31,11 @@
  * The packet threads narrow it further for themselves
  * (sandbox_confine_thread(), a second filter on the calling thread only):
  * no socket, accept, connect, open, execve, clone, fork, pipe, dup, link,
- * rename, unlink, memfd or ptrace. /proc/PID/task/TID/status shows
- * Seccomp_filters: 2 for them, 1 for the other threads.
+ * rename, unlink, memfd or ptrace. The stop page's threads (libmicrohttpd,
+ * parsing what clients send) do the same on their first connection
+ * (sandbox_confine_web_thread(), given to stop.h as its thread hook), but
+ * may accept. /proc/PID/task/TID/status shows Seccomp_filters: 2 for
+ * them, 1 for the other threads.
  *
  * The attempts a test build makes after start (execve, a file outside the
  * allowance, a netlink socket) are in tests/integ/vetod_hooks.c, which
@@ -57,5 +60,8 @@ int sandbox_enter(const struct conf *c, char *what, size_t whatlen,
 /* Narrow the calling thread (a packet thread; see above). 0, or -1 with e
  * set; a sanitizer build does nothing. */
 int sandbox_confine_thread(struct verr *e);
+
+/* The same for a stop page thread (accept allowed); failures are logged. */
+void sandbox_confine_web_thread(void);
 
 #endif
