@@ -30,6 +30,7 @@ EVADE="/usr/bin/python3 $LIB_DIR/evade.py"
 KNOWN_BYPASS="
 	quic:ttl-decoy
 	tls:syn-shift tls:syn-shift-ttl3 http:syn-shift http:syn-shift-ttl3
+	tls:syn-shift-v6 http:syn-shift-v6
 	tls:rst-ack-train http:rst-ack-train
 "
 # After the idle gap of the last part of this test (undecided_hold = 10):
