@@ -848,6 +848,17 @@ test_bypass_b_second_syn(void **state)
 	assert_int_not_equal(res.verdict, IV_ALLOW_FLOW);
 	tcp_send(4, 50010, 443, (uint32_t)half, bad.b + half, bad.n - half);
 	want_blocked("tls1");
+	/* syn-shift (fuzz_stream): after the handshake's ACK, before any
+	 * data, a SYN with ISN + 15, then the hello from byte 15 (not HTTP,
+	 * allowed, in veto's shifted view), then bytes 0-14 */
+	tcp_open(4, 50012, 443);
+	seg(50012, 1001, PKT_TCP_ACK, NULL, 0);
+	seg(50012, 1015, PKT_TCP_SYN, NULL, 0);
+	want_undecided(IV_DROP);
+	seg(50012, 1016, DATA, bad.b + 15, bad.n - 15);
+	want_undecided(IV_DROP);
+	tcp_send(4, 50012, 443, 0, bad.b, bad.n);
+	want_blocked("tls1");
 	/* twin: a retransmitted SYN (same ISN) changes nothing */
 	tcp_open(4, 50011, 443);
 	tcp_send(4, 50011, 443, 0, good.b, half);
