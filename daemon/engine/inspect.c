@@ -1000,8 +1000,9 @@ tcp_stream(struct call *c, struct flow *f, struct fstate *fs,
 	const uint8_t *buf;
 	size_t len;
 
-	if ((ar->flags & FLOW_ADD_MIDSTREAM) && fs->kind != FK_DNS) {
-		/* its bytes are not the server's view: never an allow */
+	if ((flow_flags(f) & FLOW_F_MIDSTREAM) && fs->kind != FK_DNS) {
+		/* its bytes are not the server's view: never an allow (sticky:
+		 * the segment that started it may have been dropped) */
 		tcp_policy(c, fs, SP_TCP_MIDSTREAM, CONF_POLICY_BLOCK);
 		return;
 	}

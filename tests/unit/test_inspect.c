@@ -895,6 +895,16 @@ test_bypass_c_idle_midstream(void **state)
 	tcp_send(4, 50021, 443, (uint32_t)half, bad.b + half, bad.n - half);
 	want_blocked(NULL);
 	assert_int_equal(STATS_GET(st->pkt[SP_TCP_MIDSTREAM]), mid + 1);
+	/* found by fuzz_stream: the segment that starts the midstream flow
+	 * is itself dropped (urgent data); the next one, in order after it,
+	 * is still on a midstream flow */
+	tcp_open(4, 50023, 443);
+	tcp_send(4, 50023, 443, 0, bad.b, half);
+	clock_ms += 61000;
+	seg(50023, 1001 + (uint32_t)half, DATA | PKT_TCP_URG, bad.b + half, 1);
+	want_undecided(IV_DROP);
+	tcp_send(4, 50023, 443, (uint32_t)half, bad.b + half, bad.n - half);
+	want_blocked(NULL);
 	/* twin: a slow client (11 s between its segments) is decided */
 	tcp_open(4, 50022, 443);
 	tcp_send(4, 50022, 443, 0, good.b, half);
