@@ -6,6 +6,7 @@
 #   make fuzz             run every libFuzzer target for FUZZ_SECONDS each
 #   make fuzz-replay      replay the committed corpora (what CI does)
 #   make bench            benchmarks, figures printed (not asserted)
+#   make soak             30 minutes of traffic and list swaps (not in CI)
 #   make demo             the namespace demo with the bundled signed list
 #   make install          PREFIX=/usr/local DESTDIR= (programs, man pages, conf)
 #   make deb              the Debian package, in build/deb/
@@ -166,6 +167,12 @@ bench: deps
 
 bench-build: $(HELPER_BINS)
 
+# 30 minutes of mixed traffic through vetod, a new list every 30 s (not in
+# CI): SOAK_SECONDS, SOAK_SWAP, SOAK_ENTRIES
+soak: deps
+	@$(SUBMAKE) all bench-build
+	@VETO_BUILD=$(BUILD) bash tests/bench/soak.sh
+
 demo: deps
 	@$(SUBMAKE) all
 	@tests/integ/demo.sh --build $(BUILD)
@@ -179,6 +186,9 @@ install: all
 	install -m 0755 $(BUILD)/vetod $(DESTDIR)$(PREFIX)/sbin/vetod
 	install -m 0644 conf/stoppage.html conf/veto.nft \
 		conf/veto.conf $(DESTDIR)$(PREFIX)/share/veto/
+	install -m 0644 conf/prometheus/veto-rules.yml \
+		conf/prometheus/veto-rules.test.yml conf/grafana/veto.json \
+		$(DESTDIR)$(PREFIX)/share/veto/
 	sed -e 's|/usr/sbin/vetod |$(PREFIX)/sbin/vetod |' \
 		-e 's|/usr/bin/veto |$(PREFIX)/bin/veto |' conf/vetod.service \
 		>$(DESTDIR)$(PREFIX)/share/veto/vetod.service
@@ -207,5 +217,5 @@ clean:
 	rm -rf build
 
 .PHONY: all build-deps bench-build deps unit integ test tests-build fuzz fuzz-build fuzz-replay \
-	bench demo install deb clean
+	bench demo install deb clean soak
 .SECONDARY:

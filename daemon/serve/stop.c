@@ -67,6 +67,7 @@ struct stop_server {
 	pthread_cond_t conn_cv;	/* wakes the reaper to stop */
 	pthread_t reaper;
 	bool reaper_started;
+	void (*thread_hook)(void);	/* once per serving thread */
 	struct tmpl_ref *tmpl;
 	struct conf *conf;	/* while no policy is published */
 	pthread_mutex_t idx_mtx;	/* idx: a build holds it for a while */
@@ -540,6 +541,11 @@ conn_started(struct stop_server *s, struct MHD_Connection *conn, void **ctx)
 	struct conn_slot *c;
 	int fd;
 
+	static _Thread_local bool hooked;
+
+	if (!hooked && s->thread_hook != NULL)
+		s->thread_hook();
+	hooked = true;
 	fi = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	ai = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (fi == NULL)
@@ -658,11 +664,12 @@ stop_new(struct conf *c, struct verr *e)
 }
 
 int
-stop_start(struct stop_server *s, struct verr *e)
+stop_start(struct stop_server *s, void (*thread_hook)(void), struct verr *e)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_USE_TURBO;
 
+	s->thread_hook = thread_hook;
 	if (s->nls > 0) {
 		if (pthread_create(&s->reaper, NULL, reaper, s) != 0) {
 			verr_set(e, "stop page: cannot start a thread");

@@ -166,7 +166,8 @@ daemon_start(struct daemon *d, struct verr *e)
 	for (unsigned i = 0; i < d->nworkers; i++)
 		if (worker_start(d->workers[i], e) == -1)
 			return -1;
-	if (stop_start(d->stop, e) == -1 || servers_start(d, e) == -1)
+	if (stop_start(d->stop, sandbox_confine_web_thread, e) == -1 ||
+	    servers_start(d, e) == -1)
 		return -1;
 	/* after the drop, so the fetcher's threads hold only CAP_NET_ADMIN
 	 * (SO_MARK needs it); the last good lists are in force already and

@@ -15,7 +15,16 @@
 #include <linux/landlock.h>
 #include <seccomp.h>
 
+#include "core/log.h"
 #include "vetod/sandbox.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED_BUILD 1
+#endif
+#endif
 
 /* ------------------------------------------------------------------ */
 /* Landlock. The kernel headers of the build machine may be older than
@@ -258,6 +267,9 @@ static const int allowed[] = {
 	/* threads: libmicrohttpd, libcurl's resolver thread, the fetcher,
 	 * the servers (clone's flags are checked below) */
 	SC(set_tid_address), SC(wait4),
+	/* the packet threads add their own filter (libseccomp); a filter
+	 * can only narrow what is allowed */
+	SC(seccomp),
 };
 
 /* libseccomp's SCMP_A0() leaves a field to its default (clang -Wextra) */
@@ -362,14 +374,77 @@ seccomp_enter(unsigned *n, struct verr *e)
 }
 
 /* ------------------------------------------------------------------ */
+/* A packet thread: on top of the process's list, nothing that makes a
+ * new descriptor, a process or a file (the queue and raw sockets it uses
+ * are open already; its packet parsers face the Internet). */
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANITIZED 1
+static const int engine_denied[] = {
+	SC(socket), SC(socketpair), SC(connect), SC(bind), SC(listen),
+	SC(accept), SC(accept4), SC(open), SC(openat), SC(openat2), SC(creat),
+	SC(execve), SC(execveat), SC(clone), SC(clone3), SC(fork), SC(vfork),
+	SC(mkdir), SC(mkdirat), SC(unlink), SC(unlinkat), SC(rename),
+	SC(renameat), SC(renameat2), SC(link), SC(linkat), SC(symlink),
+	SC(symlinkat), SC(memfd_create), SC(pipe), SC(pipe2), SC(dup), SC(dup2),
+	SC(dup3), SC(ptrace), SC(process_vm_readv), SC(process_vm_writev),
+};
+
+static bool
+web_may(int sc)
+{
+	/* a stop page thread accepts on the listener it was given */
+	return sc == SC(accept) || sc == SC(accept4);
+}
+
+static int
+confine(bool web, struct verr *e)
+{
+#ifdef SANITIZED_BUILD
+	(void)web;
+	(void)e;
+	return 0;
+#else
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int rc = 0;
+
+	if (ctx == NULL) {
+		verr_set(e, "seccomp_init failed");
+		return -1;
+	}
+	/* this thread only: no TSYNC (libseccomp's default) */
+	for (size_t i = 0; i < ARRAY_LEN(engine_denied); i++)
+		if (engine_denied[i] >= 0 && !(web && web_may(engine_denied[i])))
+			rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+			    engine_denied[i], 0);
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (rc != 0) {
+		verr_set(e, "seccomp (%s thread): %s", web ? "stop page" :
+		    "packet", strerror(-rc));
+		return -1;
+	}
+	return 0;
 #endif
-#endif
+}
+
+int
+sandbox_confine_thread(struct verr *e)
+{
+	return confine(false, e);
+}
+
+void
+sandbox_confine_web_thread(void)
+{
+	struct verr e;
+
+	if (confine(true, &e) == -1)
+		log_warnx("%s; the thread runs with the process's filter only",
+		    e.msg);
+}
+
+/* ------------------------------------------------------------------ */
+
 
 int
 sandbox_enter(const struct conf *c, char *what, size_t whatlen,
@@ -385,7 +460,7 @@ sandbox_enter(const struct conf *c, char *what, size_t whatlen,
 	}
 	if (landlock_enter(c, &abi, e) == -1)
 		return -1;
-#ifndef SANITIZED
+#ifndef SANITIZED_BUILD
 	if (seccomp_enter(&n, e) == -1)
 		return -1;
 #endif

@@ -1,6 +1,7 @@
 /* worker.c - a packet thread; see worker.h. */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "core/log.h"
 #include "policy/policy.h"
 #include "engine/stats.h"
+#include "vetod/sandbox.h"
 #include "vetod/worker.h"
 
 struct worker {
@@ -133,7 +135,15 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct verr e;
+	char name[16];
 
+	snprintf(name, sizeof(name), "veto-q%u", w->num);
+	pthread_setname_np(pthread_self(), name);
+	/* the packet parsers face the Internet: this thread makes no new
+	 * descriptor, process or file (sandbox.h) */
+	if (sandbox_confine_thread(&e) == -1)
+		log_warnx("queue %u: %s; the thread runs with the process's "
+		    "filter only", w->num, e.msg);
 	for (;;) {
 		int n;
 

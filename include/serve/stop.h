@@ -92,8 +92,12 @@ struct stop_server;
  * reference on c (conf_ref). No listen address: a server that serves
  * nothing. */
 struct stop_server *stop_new(struct conf *c, struct verr *e);
-/* Start serving. -1 with e set if a libmicrohttpd daemon would not start. */
-int stop_start(struct stop_server *s, struct verr *e);
+/* Start serving. -1 with e set if a libmicrohttpd daemon would not start.
+ * thread_hook (may be NULL) is called once in each serving thread, on its
+ * first connection, before anything of the client is read (vetod narrows
+ * the thread's system calls there: vetod/sandbox.h). */
+int stop_start(struct stop_server *s, void (*thread_hook)(void),
+    struct verr *e);
 /* New template and fallback configuration; on error the old ones stay. */
 int stop_reload(struct stop_server *s, struct conf *c, struct verr *e);
 void stop_free(struct stop_server *s);	/* NULL allowed */

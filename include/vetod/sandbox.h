@@ -28,6 +28,15 @@
  * kexec calls. A sanitizer build (ASan/TSan: LeakSanitizer stops the
  * threads with ptrace) loads Landlock only and says so.
  *
+ * The packet threads narrow it further for themselves
+ * (sandbox_confine_thread(), a second filter on the calling thread only):
+ * no socket, accept, connect, open, execve, clone, fork, pipe, dup, link,
+ * rename, unlink, memfd or ptrace. The stop page's threads (libmicrohttpd,
+ * parsing what clients send) do the same on their first connection
+ * (sandbox_confine_web_thread(), given to stop.h as its thread hook), but
+ * may accept. /proc/PID/task/TID/status shows Seccomp_filters: 2 for
+ * them, 1 for the other threads.
+ *
  * The attempts a test build makes after start (execve, a file outside the
  * allowance, a netlink socket) are in tests/integ/vetod_hooks.c, which
  * builds vetod with VETO_TEST_HOOKS; the release vetod has no such code.
@@ -47,5 +56,12 @@
  * for the log: "landlock ABI 7, seccomp: 123 system calls". */
 int sandbox_enter(const struct conf *c, char *what, size_t whatlen,
     struct verr *e);
+
+/* Narrow the calling thread (a packet thread; see above). 0, or -1 with e
+ * set; a sanitizer build does nothing. */
+int sandbox_confine_thread(struct verr *e);
+
+/* The same for a stop page thread (accept allowed); failures are logged. */
+void sandbox_confine_web_thread(void);
 
 #endif

@@ -931,6 +931,38 @@ def s_idle(c, conn, P, D, sp):
     conn.sent_hi = len(P)
 
 
+def s_idle_gap(c, conn, P, D, sp):
+    """Found by fuzz_stream: the first byte, an idle gap past the hold of
+    an undecided flow, the first byte again, the request from byte 11,
+    then bytes 1-10."""
+    conn.seg(0, P[:1])
+    conn.pump(c.o.idle)
+    conn.seg(0, P[:1])
+    time.sleep(0.01)
+    conn.seg(11, P[11:])
+    time.sleep(0.01)
+    conn.seg(1, P[1:11])
+    conn.sent_hi = len(P)
+
+
+def s_idle_handshake(c, conn, P, D, sp):
+    """Found by fuzz_stream: the handshake, an idle gap past the idle
+    expiry (the flow holds no data yet), the request from byte 11, then
+    bytes 0-10."""
+    conn.pump(c.o.idle + 1)
+    conn.seg(11, P[11:])
+    time.sleep(0.01)
+    conn.seg(0, P[:11])
+    conn.sent_hi = len(P)
+
+
+def s_idle_preconnect(c, conn, P, D, sp):
+    """A browser's preconnect: the handshake, an idle gap past the idle
+    expiry, then the request in order."""
+    conn.pump(c.o.idle + 1)
+    conn.send_stream(P)
+
+
 def s_syndata(c, conn, P, D, sp):
     """nfqws syndata: handled by the runner (the SYN carries the decoy)."""
     conn.send_stream(P)
@@ -1001,6 +1033,9 @@ TCP_STRATS = {
     "tiny-segs": s_tiny,
     "ipfrag": s_ipfrag,
     "idle": s_idle,
+    "idle-gap": s_idle_gap,
+    "idle-handshake": s_idle_handshake,
+    "idle-preconnect": s_idle_preconnect,
     "reuse-5tuple": s_none,
 }
 

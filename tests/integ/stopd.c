@@ -127,7 +127,7 @@ serve(const char *path, struct conf *c)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	s = stop_new(c, &e);
-	if (s == NULL || stop_start(s, &e) < 0) {
+	if (s == NULL || stop_start(s, NULL, &e) < 0) {
 		fprintf(stderr, "stopd: %s\n", e.msg);
 		return 1;
 	}

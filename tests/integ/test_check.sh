@@ -9,7 +9,8 @@ build=${VETO_BUILD:-build}
 veto=$build/veto
 list=conf/demo/list.json
 tmp=$(mktemp -d /tmp/veto-check.XXXXXX)
-trap 'rm -rf "$tmp"; [ -n "${CHK_PID:-}" ] && kill "$CHK_PID" 2>/dev/null' EXIT
+chk_pid=
+trap 'rm -rf "$tmp"; [ -n "$chk_pid" ] && kill "$chk_pid" 2>/dev/null' EXIT
 fails=0
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; fails=$((fails + 1)); }
@@ -20,23 +21,24 @@ is "names on the command line" "$("$veto" check -l "$list" bad.example \
 
 # A program that writes one line and waits for its answer, the pipe open.
 coproc CHK { exec "$veto" check -l "$list"; }
-CHK_PID=$CHK_PID
-echo bad.example >&"${CHK[1]}"
-ans=; read -t 5 -r ans <&"${CHK[0]}"
+# bash unsets CHK and CHK_PID when the coprocess ends: keep copies
+chk_pid=$CHK_PID chk_in=${CHK[1]} chk_out=${CHK[0]}
+echo bad.example >&"$chk_in"
+ans=; read -t 5 -r ans <&"$chk_out"
 is "first line answered while the pipe stays open" "$ans" "block d1 csam bad.example"
-echo "  allowed.example  " >&"${CHK[1]}"
-ans=; read -t 5 -r ans <&"${CHK[0]}"
+echo "  allowed.example  " >&"$chk_in"
+ans=; read -t 5 -r ans <&"$chk_out"
 is "second line answered, trimmed" "$ans" "allow allowed.example"
-echo "http://share.example/u/123/x" >&"${CHK[1]}"
-ans=; read -t 5 -r ans <&"${CHK[0]}"
+echo "http://share.example/u/123/x" >&"$chk_in"
+ans=; read -t 5 -r ans <&"$chk_out"
 case $ans in
 block\ *) ok "a URL line answered (${ans%% http*})" ;;
 *) notok "a URL line answered"; echo "# got '$ans'" ;;
 esac
-exec {CHK[1]}>&-
-wait "$CHK_PID"
+exec {chk_in}>&-
+wait "$chk_pid"
 is "exit 0 when stdin closes" "$?" 0
-CHK_PID=
+chk_pid=
 
 # Bulk: 20000 lines piped at once, answers in order; a last line without
 # a newline and a line longer than the read buffer are answered too.

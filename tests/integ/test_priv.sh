@@ -117,6 +117,20 @@ is "NoNewPrivs: 1" "$(awk '/^NoNewPrivs:/ { print $2 }' "$st")" 1
 if [ $sandboxed = 1 ]; then
 	is "Seccomp: 2 (filter), in every thread" \
 		"$(cat /proc/"$pid"/task/*/status | awk '/^Seccomp:/ { print $2 }' | sort -u | tr '\n' ' ')" "2 "
+	qt=$(grep -l '^veto-q0$' /proc/"$pid"/task/*/comm | head -n 1)
+	qt=${qt%/comm}
+	is "the packet thread (veto-q0) adds its own filter: Seccomp_filters 2" \
+		"$(awk '/^Seccomp_filters:/ { print $2 }' "$qt/status" 2>/dev/null)" 2
+	# a stop page thread narrows itself on its first connection
+	is "a client of the stop page gets it" "$(on_client curl -s -o /dev/null -w '%{http_code}' \
+		--max-time 3 -H 'Host: bad.example' "http://$STOP4/")" 451
+	web=$(for t in /proc/"$pid"/task/*; do [ "$t" = "$qt" ] && continue
+		awk '/^Seccomp_filters:/ && $2 == 2 { print FILENAME }' "$t/status"; done)
+	diag "threads with a filter of their own: veto-q0 and $(for f in $web; do cat "${f%status}comm"; done | sort | uniq -c | tr '\n' ' ')"
+	check "... a stop page thread (libmicrohttpd) added its own filter" \
+		sh -c "for f in $(echo $web); do grep -q '^MHD' \"\${f%status}comm\" && exit 0; done; exit 1"
+	is "... the other threads have the process's only" \
+		"$(for t in /proc/"$pid"/task/*; do [ "$t" = "$qt" ] && continue; grep -qs '^MHD-worker' "$t/comm" && continue; awk '/^Seccomp_filters:/ { print $2 }' "$t/status"; done | sort -u | tr '\n' ' ')" "1 "
 else
 	skip "Seccomp: 2 (a sanitizer build loads no seccomp filter)"
 fi

@@ -905,6 +905,14 @@ test_bypass_c_idle_midstream(void **state)
 	want_undecided(IV_DROP);
 	tcp_send(4, 50023, 443, (uint32_t)half, bad.b + half, bad.n - half);
 	want_blocked(NULL);
+	/* twin: a browser's preconnect, the handshake then 30 s idle, then
+	 * the hello: the flow was held, the hello is decided on its name */
+	tcp_open(4, 50024, 443);
+	seg(50024, 1001, PKT_TCP_ACK, NULL, 0);
+	clock_ms += 30000;
+	tcp_send(4, 50024, 443, 0, good.b, good.n);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	assert_string_equal(res.name, "opensxl.example.com");
 	/* twin: a slow client (11 s between its segments) is decided */
 	tcp_open(4, 50022, 443);
 	tcp_send(4, 50022, 443, 0, good.b, half);

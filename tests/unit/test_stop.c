@@ -742,7 +742,7 @@ server_start(struct conf *c)
 	c->stop_page_listen[0] = xstrdup("127.0.0.1:0");
 	c->nstop_page_listen = 1;
 	s = stop_new(c, &e);
-	if (s == NULL || stop_start(s, &e) < 0)
+	if (s == NULL || stop_start(s, NULL, &e) < 0)
 		fail_msg("%s", e.msg);
 	return s;
 }
