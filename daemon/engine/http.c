@@ -11,7 +11,9 @@
 #include "engine/http.h"
 #include "core/util.h"
 
-#define METHOD_MAX 32		/* longer first word: not HTTP */
+#define METHOD_MAX 8192		/* longer first word: not HTTP (nginx takes
+				 * any method that fits its 8 KB line buffer
+				 * and passes unknown ones to its upstream) */
 #define CL_DIGITS_MAX 18	/* Content-Length below 10^18 */
 #define CHUNK_DIGITS_MAX 15	/* chunk sizes below 2^60 */
 #define VERSION_DIGITS 4	/* per number of "HTTP/1.1" */

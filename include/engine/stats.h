@@ -97,7 +97,7 @@ enum stats_detail {
 	SD_MONITOR_WOULD_BLOCK,
 	SD_CANARY_BLOCKED,
 	SD_DNS_MALFORMED_DROP,	/* a query veto cannot parse, dropped */
-	SD_DNS_TCP_OVER_CAP,	/* a TCP length prefix above the flow cap */
+	SD_DNS_TCP_OVER_CAP,	/* a TCP message above the flow cap, decided */
 	SD_QUIC_DROPPED,	/* malformed Initial / datagram on an undecided flow */
 	SD_QUIC_UNKNOWN_VERSION,	/* long header of a version we cannot read */
 	SD_QUIC_SHORT_INITIAL,	/* Initial in a datagram under 1200 bytes */

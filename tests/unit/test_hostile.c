@@ -666,6 +666,10 @@ test_http_spellings(void **state)
 	assert_blocked("u1");
 	H1(32031, "GET /v/ HTTP/1.1\r\r\nHost: share.example\r\r\n\r\n");
 	assert_passed();
+	/* a long unknown method: nginx passes it upstream */
+	H1(32034, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	    " /u/123/ HTTP/1.1\r\nHost: share.example\r\n\r\n");
+	assert_blocked("u1");
 	/* %2F decoded, as nginx routes */
 	H1(32032, "GET /u%2F123/ HTTP/1.1\r\nHost: share.example\r\n\r\n");
 	assert_blocked("u1");
