@@ -898,7 +898,10 @@ tcp_syn(struct flow_table *t, struct flow *f, const struct pkt *p,
 			f->ttl = MAX(f->ttl, p->ttl);
 			return;
 		}
-		if ((f->tcp & TCP_S_DATA) && !(f->tcp & TCP_S_FIN)) {
+		/* the server keeps the first ISN (an established connection
+		 * ignores the SYN; a half-open one drops it when it is out of
+		 * its window): only after the client's FIN is it a new one */
+		if (!(f->tcp & TCP_S_FIN)) {
 			r->drop = FLOW_DROP_SYN_ISN;
 			return;
 		}

@@ -1000,8 +1000,9 @@ tcp_stream(struct call *c, struct flow *f, struct fstate *fs,
 	const uint8_t *buf;
 	size_t len;
 
-	if ((ar->flags & FLOW_ADD_MIDSTREAM) && fs->kind != FK_DNS) {
-		/* its bytes are not the server's view: never an allow */
+	if ((flow_flags(f) & FLOW_F_MIDSTREAM) && fs->kind != FK_DNS) {
+		/* its bytes are not the server's view: never an allow (sticky:
+		 * the segment that started it may have been dropped) */
 		tcp_policy(c, fs, SP_TCP_MIDSTREAM, CONF_POLICY_BLOCK);
 		return;
 	}
@@ -1070,8 +1071,12 @@ inspect_tcp(struct call *c, bool dns)
 		tcp_stream(c, f, fs, &ar);
 	if (!dns)
 		tcp_last_packet(c, f, fs);
+	/* an undecided flow past its handshake (a browser's preconnect may
+	 * wait before it sends) or holding part of a request is kept for
+	 * undecided_hold: expired, its next bytes would be midstream */
 	(void)flow_data(f, &held);
-	flow_set_hold(f, !fs->decided && held > 0);
+	flow_set_hold(f, !fs->decided && (held > 0 || (fs->kind != FK_DNS &&
+	    (flow_flags(f) & FLOW_F_ISN))));
 }
 
 /* --- QUIC ------------------------------------------------------------ */

@@ -72,8 +72,10 @@
  *      What cannot be stored is never passed: the caller drops the packet
  *      (the flow stays undecided) or decides by policy (over the cap).
  *   2. Nothing the server does not share steers the stream: a SYN with
- *      another ISN once data was seen is dropped (FLOW_DROP_SYN_ISN) unless
- *      the client closed (FIN) first; a RST releases the flow only at the
+ *      another ISN is dropped (FLOW_DROP_SYN_ISN) unless the client closed
+ *      (FIN) first: the server keeps the first ISN, whether the connection
+ *      is established (it ignores the SYN) or half open (it drops a SYN
+ *      outside its window; zapret-style syn-shift); a RST releases the flow only at the
  *      exact next sequence number (RFC 5961: FLOW_ADD_RELEASE), any other
  *      RST is dropped (FLOW_DROP_RST); a SYN's payload (TCP Fast Open) is
  *      never stream data: the packet is dropped (FLOW_DROP_SYN_DATA) and
@@ -261,8 +263,8 @@ void flow_add(struct flow_table *t, struct flow *f, uint64_t off,
  * above: r->drop says the packet is to be dropped (and nothing changed but
  * the packet count); otherwise r->flags say what it did. A SYN sets the
  * ISN, the TTL floor and what options the connection negotiated; a SYN
- * with another ISN before any data, or after the client's FIN, restarts
- * the stream (FLOW_ADD_RESET, user state zeroed, packet count kept).
+ * with another ISN after the client's FIN restarts the stream
+ * (FLOW_ADD_RESET, user state zeroed, packet count kept).
  * Payload goes to offset seq - ISN - 1, unwrapped to 64 bits around the
  * base. A segment that reaches beyond base + cap stores what fits and says
  * FLOW_ADD_OVER_CAP: the caller decides then (by policy), so the bytes

@@ -45,7 +45,10 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const int dlts[] = {REPLAY_DLT_EN10MB, REPLAY_DLT_LINUX_SLL,
-	    REPLAY_DLT_LINUX_SLL2, REPLAY_DLT_RAW, REPLAY_DLT_NULL, 147};
+	    REPLAY_DLT_LINUX_SLL2, REPLAY_DLT_RAW, REPLAY_DLT_NULL, 147,
+	    REPLAY_DLT_PPP, REPLAY_DLT_PPP_SERIAL, REPLAY_DLT_PPP_ETHER,
+	    REPLAY_DLT_C_HDLC, REPLAY_DLT_PPP_WITH_DIR,
+	    REPLAY_DLT_C_HDLC_WITH_DIR};
 	static struct replay *r;
 	static uint64_t ts = 1000000;
 	struct verr e;

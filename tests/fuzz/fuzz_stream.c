@@ -35,7 +35,7 @@
  *
  * tests/fuzz/known/stream-* are inputs that still abort on main (open
  * bypasses, each also in test_evasion's KNOWN_BYPASS): move them into the
- * corpus when the engine is fixed. stream-unconfirmed-* abort here but
+ * corpus when the engine is fixed. stream-unconfirmed-* (TLS, HTTP) abort here but
  * were not reproduced against the real kernel and vetod (the handshake,
  * 29 s idle, then the request from byte 11: here a lookup expires the flow
  * lazily and the midstream segment is allowed; vetod's once-a-second

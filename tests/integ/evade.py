@@ -956,6 +956,25 @@ def s_idle_handshake(c, conn, P, D, sp):
     conn.sent_hi = len(P)
 
 
+def mk_ofo_repeat(old_ts):
+    def s(c, conn, P, D, sp):
+        """Found by fuzz_stream: the first byte, then the request's tail
+        out of order, sent again and again, then the rest."""
+        t = len(P) - 13
+        conn.seg(0, P[:1])
+        for _ in range(8):
+            if old_ts:
+                conn.seg(t, P[t:], tsval=conn.tsval - 600000)
+            else:
+                conn.seg(t, P[t:])
+            time.sleep(0.003)
+        conn.seg(t, P[t:])
+        time.sleep(0.01)
+        conn.seg(1, P[1:t])
+        conn.sent_hi = len(P)
+    return s
+
+
 def s_idle_preconnect(c, conn, P, D, sp):
     """A browser's preconnect: the handshake, an idle gap past the idle
     expiry, then the request in order."""
@@ -1036,6 +1055,8 @@ TCP_STRATS = {
     "idle-gap": s_idle_gap,
     "idle-handshake": s_idle_handshake,
     "idle-preconnect": s_idle_preconnect,
+    "ofo-repeat": mk_ofo_repeat(False),
+    "ofo-repeat-oldts": mk_ofo_repeat(True),
     "reuse-5tuple": s_none,
 }
 

@@ -29,28 +29,19 @@ EVADE="/usr/bin/python3 $LIB_DIR/evade.py"
 # a bug in the engine, named in issue 12.
 KNOWN_BYPASS="
 	quic:ttl-decoy
-	tls:syn-shift tls:syn-shift-ttl3 http:syn-shift http:syn-shift-ttl3
 	tls:rst-ack-train http:rst-ack-train
 "
 # After the idle gap of the last part of this test (undecided_hold = 10):
 KNOWN_IDLE=""
-# syn-shift (found by tests/fuzz/fuzz_stream.c): after the handshake a
-# second SYN with ISN + 16, then the request from byte 16, then bytes 0-15:
-# vetod follows the new ISN, sees a stream that starts mid-request and
-# allows it; the server ignores the SYN and answers. rst-ack-train got
-# through once in eight runs (not reproduced since).
+# syn-shift (found by tests/fuzz/fuzz_stream.c) is fixed: vetod drops a
+# SYN with another ISN unless the client sent FIN (flow.h, rule 2).
+# rst-ack-train got through once in eight runs (not reproduced since).
 # KNOWN_TWIN: allowed twins vetod stalls or resets although the server
-# accepts them: a second SYN (another ISN, with or without a low TTL)
-# between the handshake and the first data byte makes vetod follow the new
-# ISN while the server ignores it; a DNS query over TCP in reversed
-# segments is reset.
-KNOWN_TWIN="tls:syn-again tls:syn-again-ttl http:syn-again http:syn-again-ttl
-	dnstcp:multidisorder tls:idle-preconnect http:idle-preconnect
-	tls:idle-handshake http:idle-handshake"
+# accepts them: a DNS query over TCP in reversed segments is reset.
+KNOWN_TWIN="dnstcp:multidisorder"
 # idle-preconnect is legitimate traffic (a browser's preconnect): the
-# handshake, more than 10 s idle, then the request in order: vetod has
-# expired the flow (it held no data) and resets the connection as
-# midstream, whatever the name.
+# handshake, more than 10 s idle, then the request in order: vetod keeps
+# an undecided flow past its handshake for undecided_hold (60 s).
 # TWIN_POLICY: forms refused by policy whatever the name (issue 12): two
 # different copies of QUIC CRYPTO data (the datagram is dropped; evade.py
 # does not retransmit); an urgent byte (the segment is dropped); a

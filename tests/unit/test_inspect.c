@@ -848,6 +848,17 @@ test_bypass_b_second_syn(void **state)
 	assert_int_not_equal(res.verdict, IV_ALLOW_FLOW);
 	tcp_send(4, 50010, 443, (uint32_t)half, bad.b + half, bad.n - half);
 	want_blocked("tls1");
+	/* syn-shift (fuzz_stream): after the handshake's ACK, before any
+	 * data, a SYN with ISN + 15, then the hello from byte 15 (not HTTP,
+	 * allowed, in veto's shifted view), then bytes 0-14 */
+	tcp_open(4, 50012, 443);
+	seg(50012, 1001, PKT_TCP_ACK, NULL, 0);
+	seg(50012, 1015, PKT_TCP_SYN, NULL, 0);
+	want_undecided(IV_DROP);
+	seg(50012, 1016, DATA, bad.b + 15, bad.n - 15);
+	want_undecided(IV_DROP);
+	tcp_send(4, 50012, 443, 0, bad.b, bad.n);
+	want_blocked("tls1");
 	/* twin: a retransmitted SYN (same ISN) changes nothing */
 	tcp_open(4, 50011, 443);
 	tcp_send(4, 50011, 443, 0, good.b, half);
@@ -884,6 +895,24 @@ test_bypass_c_idle_midstream(void **state)
 	tcp_send(4, 50021, 443, (uint32_t)half, bad.b + half, bad.n - half);
 	want_blocked(NULL);
 	assert_int_equal(STATS_GET(st->pkt[SP_TCP_MIDSTREAM]), mid + 1);
+	/* found by fuzz_stream: the segment that starts the midstream flow
+	 * is itself dropped (urgent data); the next one, in order after it,
+	 * is still on a midstream flow */
+	tcp_open(4, 50023, 443);
+	tcp_send(4, 50023, 443, 0, bad.b, half);
+	clock_ms += 61000;
+	seg(50023, 1001 + (uint32_t)half, DATA | PKT_TCP_URG, bad.b + half, 1);
+	want_undecided(IV_DROP);
+	tcp_send(4, 50023, 443, (uint32_t)half, bad.b + half, bad.n - half);
+	want_blocked(NULL);
+	/* twin: a browser's preconnect, the handshake then 30 s idle, then
+	 * the hello: the flow was held, the hello is decided on its name */
+	tcp_open(4, 50024, 443);
+	seg(50024, 1001, PKT_TCP_ACK, NULL, 0);
+	clock_ms += 30000;
+	tcp_send(4, 50024, 443, 0, good.b, good.n);
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	assert_string_equal(res.name, "opensxl.example.com");
 	/* twin: a slow client (11 s between its segments) is decided */
 	tcp_open(4, 50022, 443);
 	tcp_send(4, 50022, 443, 0, good.b, half);
