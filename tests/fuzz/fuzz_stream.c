@@ -33,13 +33,11 @@
  * does not allow. The cap is attacked against the real kernel in
  * tests/integ/test_evasion.sh (tiny-segs, the *-train strategies).
  *
- * tests/fuzz/known/stream-* are inputs that still abort on main (open
- * bypasses, each also in test_evasion's KNOWN_BYPASS): move them into the
- * corpus when the engine is fixed. stream-unconfirmed-* (TLS, HTTP) abort here but
- * were not reproduced against the real kernel and vetod (the handshake,
- * 29 s idle, then the request from byte 11: here a lookup expires the flow
- * lazily and the midstream segment is allowed; vetod's once-a-second
- * inspect_tick() expires it first and the real run is reset).
+ * tests/fuzz/known/stream-* abort on main but were not reproduced end to
+ * end against the kernel and vetod (an idle gap past the hold of an
+ * undecided flow, then a SYN again or a midstream segment: here the flow
+ * is expired lazily by a lookup, vetod's once-a-second inspect_tick()
+ * expires it first); move each into the corpus once it passes.
  * FUZZ_STREAM_TRACE=1 prints every packet and its verdict. */
 #include <assert.h>
 #include <stdbool.h>

@@ -975,6 +975,19 @@ def mk_ofo_repeat(old_ts):
     return s
 
 
+def s_hold_junk_first(c, conn, P, D, sp):
+    """Found by fuzz_stream: the first byte, an idle gap past
+    undecided_hold, the SYN again (same ISN), another first byte (the
+    server keeps the one it has), then the request."""
+    conn.seg(0, P[:1])
+    conn.pump(c.o.idle)
+    conn.raw(conn.isn, 0, SYN, opts=tcp_opts(ts=(conn.tsval, 0)))
+    time.sleep(0.01)
+    conn.seg(0, b"X")
+    time.sleep(0.01)
+    conn.send_stream(P)
+
+
 def s_idle_preconnect(c, conn, P, D, sp):
     """A browser's preconnect: the handshake, an idle gap past the idle
     expiry, then the request in order."""
@@ -1055,6 +1068,7 @@ TCP_STRATS = {
     "idle-gap": s_idle_gap,
     "idle-handshake": s_idle_handshake,
     "idle-preconnect": s_idle_preconnect,
+    "hold-junk-first": s_hold_junk_first,
     "split-mid-v6": s_split_mid,
     "disorder2-v6": s_disorder2,
     "seqovl-v6": s_seqovl,

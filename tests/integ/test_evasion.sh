@@ -227,11 +227,13 @@ vetod_conf <<<"tls_ports = 443
 undecided_hold = 10"
 vetod_reload || diag "no reload line"
 idle_cases="tls:idle:blocked http:idle:blocked tls:idle-gap:blocked http:idle-gap:blocked
-	tls:idle-gap:allowed http:idle-gap:allowed"
+	tls:idle-gap:allowed http:idle-gap:allowed tls:hold-junk-first:blocked
+	http:hold-junk-first:blocked"
 # shellcheck disable=SC2086
-on_client timeout 60 $EVADE --jobs 6 --idle 13 --server "$S4" $idle_cases \
+on_client timeout 60 $EVADE --jobs 8 --idle 13 --server "$S4" $idle_cases \
 	2>"$TMP/idle.err" | sort >"$TMP/idle"
-for c in tls:idle http:idle tls:idle-gap http:idle-gap; do
+for c in tls:idle http:idle tls:idle-gap http:idle-gap tls:hold-junk-first \
+	http:hold-junk-first; do
 	r=$(result "$TMP/idle" "$c:blocked")
 	if [ "$r" != answered ]; then
 		ok "$c past undecided_hold: the server does not answer the blocked name ($r)"
