@@ -47,7 +47,7 @@ KNOWN_TWIN="dnstcp:multidisorder"
 # does not retransmit); an urgent byte (the segment is dropped); a
 # ClientHello or request above the reassembly cap; a flow still undecided
 # at connbytes_cap (one-byte segments, 24 ACKs or RSTs before the data).
-TWIN_POLICY="quic:dup-crypto dnstcp:urg tls:urg tls:big-hello
+TWIN_POLICY="quic:dup-crypto dnstcp:urg tls:urg http:urg url:urg tls:big-hello
 	http:big-headers url:big-headers tls:tiny-segs http:tiny-segs
 	tls:rst-train http:rst-train tls:ack-train http:ack-train
 	tls:syn-ack-train http:syn-ack-train tls:paws-ack-train http:paws-ack-train
