@@ -380,8 +380,8 @@ fail:
 	return -1;
 }
 
-static int
-fsync_dir_of(const char *path, struct verr *e)
+int
+file_sync_dir(const char *path, struct verr *e)
 {
 	char dir[PATH_MAX];
 	char *slash;
@@ -455,7 +455,7 @@ file_write_atomic(const char *path, const void *data, size_t len,
 		verr_set(e, "%s: rename: %s", path, strerror(errno));
 		goto fail;
 	}
-	return fsync_dir_of(path, e);
+	return file_sync_dir(path, e);
 fail:
 	if (fd != -1)
 		close(fd);

@@ -236,32 +236,6 @@ rpz_write(FILE *f, const struct policy *p, const struct rpz_opts *o,
 	return 0;
 }
 
-/* The rename is durable once the directory is synced. */
-static int
-fsync_dir(const char *path, struct verr *e)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd;
-
-	if (slash == NULL)
-		str_copy(dir, ".", sizeof(dir));
-	else
-		str_ncopy(dir, sizeof(dir), path,
-		    slash == path ? 1 : (size_t)(slash - path));
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		verr_set(e, "%s: open directory: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (fsync(fd) == -1 && errno != EINVAL) {
-		verr_set(e, "%s: fsync directory: %s", dir, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 int
 rpz_write_file(const char *path, const struct policy *p,
     const struct rpz_opts *o, time_t now, struct rpz_stats *st,
@@ -305,5 +279,5 @@ rpz_write_file(const char *path, const struct policy *p,
 		unlink(tmp);
 		return -1;
 	}
-	return fsync_dir(path, e);
+	return file_sync_dir(path, e);	/* the rename made durable */
 }

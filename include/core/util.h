@@ -77,6 +77,8 @@ uint64_t now_mono_ns(void);
 /* Files. */
 int file_read(const char *path, size_t max, uint8_t **out, size_t *outlen,
     struct verr *e);
+/* fsync the directory that holds path, so a rename into it is durable. */
+int file_sync_dir(const char *path, struct verr *e);
 int file_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode, struct verr *e);
 /* Create a directory (and no parents) with this mode if missing; if owner

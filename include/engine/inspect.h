@@ -10,19 +10,29 @@
  * the outcome (stats.c) and returns:
  *
  *   IV_PASS        accept this packet; the flow stays undecided (DNS, a
- *                  TCP segment before the name is complete, a port-80 flow
- *                  to a host that has url entries);
+ *                  TCP segment before the name is complete, a plain-HTTP
+ *                  flow, which stays undecided while it carries requests);
  *   IV_ALLOW_FLOW  accept; the flow is decided, the kernel stops queueing it
  *                  (NF_REPEAT with the ALLOW mark, saved into the connmark);
  *   IV_DROP        drop this packet only (a blocked DNS query over UDP; a
  *                  TCP segment the stream invariant of flow.h refuses: out
  *                  of order, a disagreeing copy, a decoy, an inexact RST;
- *                  a packet cut by the copy range or unreadable);
+ *                  a packet cut by the copy range or unreadable; a DNS query
+ *                  veto cannot parse (dns_malformed); a QUIC datagram on an
+ *                  undecided flow that is not read whole: a malformed or
+ *                  undecryptable Initial, CRYPTO bytes that disagree, an
+ *                  Initial under 1200 bytes, an unknown version);
  *   IV_BLOCK_FLOW  drop; the kernel drops the rest of the flow (BLOCK mark);
  *
  * plus up to INSPECT_MAX_OUT forged packets to send (a DNS answer, a 302 or
  * 451 with FIN, resets), built in the context's own buffers and valid until
  * the next call. inspect() does no I/O and allocates nothing.
+ *
+ * The parsers read as the servers do, and what they cannot read the way a
+ * server may is never allowed (issue 12): every question of a DNS query
+ * and every request of an HTTP connection is checked, each on its own
+ * name; a request servers refuse resets the connection; every coalesced
+ * QUIC packet is read and a datagram is read whole or dropped.
  *
  * In monitor mode a would-be block is counted as blocked (and as
  * monitor_would_block), nothing is forged, and the flow is allowed.
