@@ -936,8 +936,6 @@ tcp_next(const struct flow *f)
 static enum flow_drop
 tcp_check(const struct flow *f, const struct pkt *p)
 {
-	if (p->ttl < f->ttl)
-		return FLOW_DROP_TTL;
 	if ((p->tcp_opts & PKT_OPT_SIG) && !(f->tcp & TCP_S_SIG))
 		return FLOW_DROP_SIG;
 	if ((f->tcp & (TCP_S_TS | TCP_S_TSSET)) == (TCP_S_TS | TCP_S_TSSET) &&
@@ -1037,6 +1035,13 @@ flow_tcp_add(struct flow_table *t, struct flow *f, const struct pkt *p,
 		r->flags |= FLOW_ADD_MIDSTREAM;
 		t->st.midstream++;
 	}
+	if (p->ttl < f->ttl) {
+		r->drop = FLOW_DROP_TTL;
+		return;
+	}
+	/* the floor rises to the highest TTL seen: a decoy SYN with a low
+	 * TTL that restarted the flow does not keep it low */
+	f->ttl = p->ttl;
 	if ((r->drop = tcp_check(f, p)) != FLOW_DROP_NONE)
 		return;
 	if (p->tcp_flags & PKT_TCP_RST) {

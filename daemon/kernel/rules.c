@@ -179,11 +179,13 @@ ipt_flow_limits(FILE *f, const char *a, bool v6, const struct conf *c,
 }
 
 /* A new connection starts undecided (issue 12, item 8; rules.h rules 1a
- * and 1b). TCP: a SYN alone on a conntrack entry marked ALLOW is a stray
- * SYN inside a live connection or a reopen that conntrack chose to reuse
- * (after a reset from the server): dropped, never let through on the old
- * decision. (A reopen after a FIN or the client's RST gets a new entry,
- * whose SYN is queued as usual.) QUIC: a datagram of Initial size (1200
+ * and 1b). TCP: a SYN alone on an established conntrack entry (one that
+ * saw the server's answer) is a stray SYN inside a live connection, a
+ * reopen that conntrack chose to reuse (after a reset from the server), or
+ * a decoy SYN that would restart vetod's view of a connection the server
+ * keeps: dropped, never let through on the old decision nor queued. (A
+ * reopen after a FIN or the client's RST gets a new entry, whose SYN is
+ * queued as usual.) QUIC: a datagram of Initial size (1200
  * bytes of payload, RFC 9000 section 14.1) starting with a long header is
  * queued whatever the connmark, so a new connection on the ports of an
  * old one is decided on its own name. Only packets entering the chain for
@@ -199,10 +201,9 @@ ipt_new_conn_rules(FILE *f, const char *a, bool v6, const struct conf *c,
 		port_list(list, sizeof(list), tcp + i, MIN(ntcp - i,
 		    MULTIPORT_MAX), ",");
 		fprintf(f, "%s -p tcp -m multiport --dports %s --tcp-flags "
-		    "SYN,ACK,RST,FIN SYN -m mark --mark 0x0/0x%x -m connmark "
-		    "--mark 0x%x/0x%x -m comment --comment "
-		    RULES_REOPEN_COMMENT " -j DROP\n", a, list, m->state,
-		    m->allow, m->state);
+		    "SYN,ACK,RST,FIN SYN -m mark --mark 0x0/0x%x -m conntrack "
+		    "--ctstate ESTABLISHED -m comment --comment "
+		    RULES_REOPEN_COMMENT " -j DROP\n", a, list, m->state);
 	}
 	for (unsigned i = 0; i < c->nquic_ports; i += MULTIPORT_MAX) {
 		port_list(list, sizeof(list), c->quic_ports + i,
@@ -412,10 +413,9 @@ nft_new_conn_rules(FILE *f, const struct conf *c, const struct marks *m,
 	if (ntcp > 0) {
 		port_list(list, sizeof(list), tcp, ntcp, ", ");
 		fprintf(f, "\t\ttcp dport { %s } tcp flags & (fin | syn | rst | "
-		    "ack) == syn meta mark & 0x%08x == 0x00000000 ct mark & "
-		    "0x%08x == 0x%08x counter drop comment \""
-		    RULES_REOPEN_COMMENT "\"\n", list, m->state, m->state,
-		    m->allow);
+		    "ack) == syn meta mark & 0x%08x == 0x00000000 ct state "
+		    "established counter drop comment \""
+		    RULES_REOPEN_COMMENT "\"\n", list, m->state);
 	}
 	if (c->nquic_ports > 0) {
 		port_list(list, sizeof(list), c->quic_ports, c->nquic_ports,

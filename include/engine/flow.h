@@ -81,8 +81,9 @@
  *      never stream data: the packet is dropped (FLOW_DROP_SYN_DATA) and
  *      sets nothing.
  *   3. Decoys do not reach the parser: every segment the server would
- *      discard is dropped: a TTL / hop limit below the SYN's (it dies before
- *      the server: FLOW_DROP_TTL), an MD5 or AO signature option on a
+ *      discard is dropped: a TTL / hop limit below the SYN's, or below the
+ *      highest the flow has shown (it dies before the server:
+ *      FLOW_DROP_TTL), an MD5 or AO signature option on a
  *      connection whose SYN had none (FLOW_DROP_SIG), a timestamp older
  *      than the newest accepted (PAWS, when the SYN carried timestamps:
  *      FLOW_DROP_PAWS), no ACK flag after the SYN (FLOW_DROP_NOACK), data

@@ -18,9 +18,9 @@
  *  1. mark PASS               -> RETURN   (one packet: DNS, undecided
  *                                          flows, our own injected packets)
  *  1a. TCP SYN alone (no ACK/RST/FIN) to http_ports+tls_ports, mark state
- *     0, connmark ALLOW       -> DROP     ("veto-reopen": a stray SYN in a
- *                                          live connection, or a reopen
- *                                          conntrack reused: a new
+ *     0, conntrack ESTABLISHED -> DROP    ("veto-reopen": a stray or decoy
+ *                                          SYN in a live connection, or a
+ *                                          reopen conntrack reused: a new
  *                                          connection never inherits ALLOW)
  *  1b. UDP quic_ports, Initial-sized (>= 1200 bytes of payload), first
  *     payload byte a long header (0xc0), mark state 0 -> NFQUEUE

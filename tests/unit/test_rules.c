@@ -107,7 +107,7 @@ test_default_iptables(void **state)
 	 * rules, only for packets entering for the first time */
 	long reopen = pos(s, A4 "-p tcp -m multiport --dports 80,443 "
 	    "--tcp-flags SYN,ACK,RST,FIN SYN -m mark --mark 0x0/0x300000 -m "
-	    "connmark --mark 0x100000/0x300000 -m comment --comment veto-reopen "
+	    "conntrack --ctstate ESTABLISHED -m comment --comment veto-reopen "
 	    "-j DROP\n");
 	long initial = pos(s, A4 "-p udp -m multiport --dports 443 -m length "
 	    "--length 1228:65535 -m u32 --u32 \"0>>22&0x3C@8>>24&0xC0=0xC0\" "
@@ -229,8 +229,8 @@ test_nft(void **state)
 	long cap = pos(s, "tcp dport { 80, 443 } ct direction original ct "
 	    "original packets 25 counter return comment \"veto-cap\"\n");
 	long reopen = pos(s, "tcp dport { 80, 443 } tcp flags & (fin | syn | "
-	    "rst | ack) == syn meta mark & 0x00300000 == 0x00000000 ct mark & "
-	    "0x00300000 == 0x00100000 counter drop comment \"veto-reopen\"\n");
+	    "rst | ack) == syn meta mark & 0x00300000 == 0x00000000 ct state "
+	    "established counter drop comment \"veto-reopen\"\n");
 	long initial = pos(s, "udp dport { 443 } udp length >= 1208 @th,64,8 & "
 	    "0xc0 == 0xc0 meta mark & 0x00300000 == 0x00000000 counter queue "
 	    "num 0 bypass comment \"veto-initial\"\n");
