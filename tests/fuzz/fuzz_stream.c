@@ -367,10 +367,13 @@ send_seg(struct run *r, const struct seg *s)
 	r->tsval += 1;
 	if (r->k == K_BLOCKED)
 		return;
+	/* veto-reopen: a SYN alone on an established entry (the server
+	 * answered the first SYN) is dropped before the queue */
+	if ((s->flags & (F_SYN | F_ACK | F_RST | F_FIN)) == F_SYN &&
+	    (r->pkts > 0 || r->k != K_UNDECIDED))
+		return;
 	if (r->k == K_ALLOWED) {
-		/* veto-reopen: a SYN alone on an allowed entry is dropped */
-		if ((s->flags & (F_SYN | F_ACK)) != F_SYN || s->len)
-			server_gets(r, s);
+		server_gets(r, s);
 		return;
 	}
 	if (!ct_valid(s)) {		/* INVALID: no conntrack, not queued */
