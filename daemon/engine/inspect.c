@@ -48,6 +48,8 @@ struct fstate {
 			 * (even those sent to the server's chosen ID) */
 			struct quic_keys keys;
 			uint8_t conflict;	/* CRYPTO copies disagreed */
+			uint8_t ttl;		/* highest TTL / hop limit of
+						 * the Initials read so far */
 		} quic;
 	} u;
 };
@@ -1159,6 +1161,30 @@ quic_new_conn(const struct pkt *p, const struct fstate *fs)
 	    memcmp(b + 6, fs->u.quic.keys.dcid, b[5]) != 0;
 }
 
+/* TTL decoys (issue 12 item 3): an Initial whose TTL / hop limit is below
+ * the highest seen on the flow may die before the server (zapret's ttl
+ * fooling), so it never decides: dropped. QUIC has no handshake before
+ * the Initial to take a floor from, so a decoy may come first and decide;
+ * an Initial that arrives with a higher TTL than the one that decided may
+ * be the one the server really gets: the flow is decided again on it
+ * (quic_farther). A client's own Initials all carry one TTL. */
+static bool
+quic_ttl_decoy(struct call *c, const struct fstate *fs)
+{
+	if (fs->kind != FK_QUIC || c->p->ttl >= fs->u.quic.ttl ||
+	    !quic_is_initial(c->p->payload, c->p->payload_len))
+		return false;
+	drop_packet(c, SD_QUIC_TTL_DECOY);
+	return true;
+}
+
+static bool
+quic_farther(const struct pkt *p, const struct fstate *fs)
+{
+	return fs->kind == FK_QUIC && p->ttl > fs->u.quic.ttl &&
+	    quic_is_initial(p->payload, p->payload_len);
+}
+
 static void
 quic_set(struct call *c, struct fstate *fs, enum inspect_verdict v)
 {
@@ -1243,13 +1269,18 @@ inspect_quic(struct call *c)
 	f = flow_lookup(ctx->flows, &k, c->now, (scan & QUIC_SCAN_INITIAL) &&
 	    !shrt, NULL);
 	fs = f != NULL ? flow_user(f) : NULL;
+	if (fs != NULL && quic_ttl_decoy(c, fs))
+		return;
 	if (fs != NULL && fs->decided) {
-		if (!quic_new_conn(p, fs)) {
+		uint8_t ttl = fs->u.quic.ttl;
+
+		if (!quic_new_conn(p, fs) && !quic_farther(p, fs)) {
 			STATS_INC(ctx->st->pkt[SP_DECIDED_LATE]);
 			c->r->verdict = fs->decided;
 			return;
 		}
 		flow_restart(ctx->flows, f);
+		fs->u.quic.ttl = ttl;	/* the floor outlives the restart */
 	}
 	if (scan & QUIC_SCAN_UNKNOWN_VERSION) {
 		if (c->pol->conf->quic_unknown_version == CONF_DROP)
@@ -1274,6 +1305,7 @@ inspect_quic(struct call *c)
 		quic_bad(c, qs);
 		return;
 	}
+	fs->u.quic.ttl = MAX(fs->u.quic.ttl, p->ttl);	/* read: a floor */
 	if (qf.alt_listed) {		/* the other version is listed */
 		set_name(c, "", 0, "", 0);
 		quic_poisoned(c, fs, &qf.m);

@@ -37,7 +37,7 @@ static const char *const detail_names[SD_COUNT] = {
 	"dns_malformed_dropped", "dns_tcp_over_cap", "quic_malformed_dropped",
 	"quic_unknown_version", "quic_short_initial", "quic_crypto_conflict",
 	"http_url_uncanonical", "http_h2c",
-	"http_malformed_reset", "doh_canary",
+	"http_malformed_reset", "doh_canary", "quic_ttl_decoy",
 };
 
 const char *

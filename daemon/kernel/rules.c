@@ -232,15 +232,19 @@ ipt_chain_rules(FILE *f, const char *ipt, const struct conf *c)
 	/* PASS first (vetod's own packets, even on a blocked flow); then the
 	 * decided flows, which are nearly all the packets that get here, so
 	 * each costs two rules; then the marks of packets re-entering after
-	 * a verdict (a decided flow is never queued again, so its connmark
-	 * cannot disagree with them) */
+	 * a verdict. The decided-flow rules take only unmarked packets: a
+	 * flow decided again (a new connection on the 5-tuple, a QUIC Initial
+	 * with a higher TTL than the decoy that decided it, rules.h) comes
+	 * back with a verdict mark that must win over its old connmark. */
 	fprintf(f, "%s -m mark --mark 0x%x/0x%x -m comment --comment veto-pass "
 	    "-j RETURN\n", a, m.pass, m.state);
 	ipt_new_conn_rules(f, a, v6, c, &m, tcp, ntcp, target);
-	fprintf(f, "%s -m connmark --mark 0x%x/0x%x -m comment --comment "
-	    "veto-allowed -j RETURN\n", a, m.allow, m.state);
-	fprintf(f, "%s -m connmark --mark 0x%x/0x%x -m comment --comment "
-	    "veto-blocked -j DROP\n", a, m.block, m.state);
+	fprintf(f, "%s -m mark --mark 0x0/0x%x -m connmark --mark 0x%x/0x%x "
+	    "-m comment --comment veto-allowed -j RETURN\n", a, m.state,
+	    m.allow, m.state);
+	fprintf(f, "%s -m mark --mark 0x0/0x%x -m connmark --mark 0x%x/0x%x "
+	    "-m comment --comment veto-blocked -j DROP\n", a, m.state, m.block,
+	    m.state);
 	fprintf(f, "%s -m mark --mark 0x%x/0x%x -j CONNMARK --save-mark "
 	    "--nfmask 0x%x --ctmask 0x%x\n", a, m.allow, m.state, m.mask, m.mask);
 	fprintf(f, "%s -m mark --mark 0x%x/0x%x -m comment --comment veto-allow "
@@ -441,10 +445,12 @@ nft_chain_rules(FILE *f, const struct conf *c)
 	fprintf(f, "\t\tmeta mark & 0x%08x == 0x%08x counter return "
 	    "comment \"veto-pass\"\n", m.state, m.pass);
 	nft_new_conn_rules(f, c, &m, tcp, ntcp, queue);
-	fprintf(f, "\t\tct mark & 0x%08x == 0x%08x counter return "
-	    "comment \"veto-allowed\"\n", m.state, m.allow);
-	fprintf(f, "\t\tct mark & 0x%08x == 0x%08x counter drop "
-	    "comment \"veto-blocked\"\n", m.state, m.block);
+	fprintf(f, "\t\tmeta mark & 0x%08x == 0x00000000 ct mark & 0x%08x == "
+	    "0x%08x counter return comment \"veto-allowed\"\n", m.state,
+	    m.state, m.allow);
+	fprintf(f, "\t\tmeta mark & 0x%08x == 0x00000000 ct mark & 0x%08x == "
+	    "0x%08x counter drop comment \"veto-blocked\"\n", m.state,
+	    m.state, m.block);
 	fprintf(f, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & "
 	    "0x%08x | 0x%08x counter return comment \"veto-allow\"\n",
 	    m.state, m.allow, ~m.mask, m.allow);

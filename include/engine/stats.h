@@ -106,6 +106,7 @@ enum stats_detail {
 	SD_HTTP_H2C,		/* HTTP/2 cleartext: preface or Upgrade: h2c */
 	SD_HTTP_MALFORMED,	/* a request servers refuse: connection reset */
 	SD_DOH_CANARY,		/* use-application-dns.net answered NXDOMAIN */
+	SD_QUIC_TTL_DECOY,	/* an Initial with a TTL below the flow's: dropped */
 	SD_COUNT
 };
 

@@ -28,7 +28,6 @@ EVADE="/usr/bin/python3 $LIB_DIR/evade.py"
 # Strategies that still get through on main (proto:strategy); each one is
 # a bug in the engine, named in issue 12.
 KNOWN_BYPASS="
-	quic:ttl-decoy
 	tls:rst-ack-train http:rst-ack-train
 "
 # After the idle gap of the last part of this test (undecided_hold = 10):

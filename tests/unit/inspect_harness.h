@@ -71,6 +71,10 @@ struct tcpseg {
 	uint8_t flags;
 };
 
+/* The TTL / hop limit of the packets built next (a test of decoys sets it
+ * and puts it back). */
+static uint8_t h_ttl = 64;
+
 /* An IPv4 or IPv6 packet from the client to the server. */
 static size_t
 build(uint8_t *out, int family, uint8_t proto, uint16_t sport, uint16_t dport,
@@ -85,7 +89,7 @@ build(uint8_t *out, int family, uint8_t proto, uint16_t sport, uint16_t dport,
 		out[0] = 0x45;
 		out[2] = (uint8_t)((ipl + l4l + len) >> 8);
 		out[3] = (uint8_t)(ipl + l4l + len);
-		out[8] = 64;
+		out[8] = h_ttl;
 		out[9] = proto;
 		memcpy(out + 12, C4, 4);
 		memcpy(out + 16, S4, 4);
@@ -97,7 +101,7 @@ build(uint8_t *out, int family, uint8_t proto, uint16_t sport, uint16_t dport,
 		out[4] = (uint8_t)((l4l + len) >> 8);
 		out[5] = (uint8_t)(l4l + len);
 		out[6] = proto;
-		out[7] = 64;
+		out[7] = h_ttl;
 		memcpy(out + 8, C6, 16);
 		memcpy(out + 24, S6, 16);
 	}

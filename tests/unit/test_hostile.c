@@ -492,6 +492,44 @@ test_quic_short_initial(void **state)
 	quic_ctx_free(qc);
 }
 
+/* TTL decoys (zapret --dpi-desync-fooling=ttl on QUIC): a fake Initial
+ * with an allowed name and a TTL that dies before the server, sent first,
+ * then the real one (same DCID) with the blocked name: the real one, which
+ * arrives with a higher TTL, decides again: blocked. A decoy after the
+ * decision (lower TTL) is dropped and decides nothing. Twin: a client's own
+ * retransmitted Initial (same TTL) on an allowed flow just passes. */
+static void
+test_quic_ttl_decoy(void **state)
+{
+	static uint8_t d[1500];
+	uint8_t good[600], bad[600];
+	size_t gl = hello("www.good.example", good), bl;
+	uint64_t decoys = detail(SD_QUIC_TTL_DECOY);
+
+	(void)state;
+	quic_begin();
+	bl = hello("www.bad.example", bad);
+	h_ttl = 3;
+	udp_send(4, 31050, 443, d, crypto_initial(good, 0, gl, 1200, 0, d));
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);	/* the decoy decided */
+	h_ttl = 60;
+	udp_send(4, 31050, 443, d, crypto_initial(bad, 0, bl, 1200, 0, d));
+	assert_int_equal(res.verdict, IV_BLOCK_FLOW);	/* decided again */
+	h_ttl = 3;
+	udp_send(4, 31050, 443, d, crypto_initial(good, 0, gl, 1200, 0, d));
+	assert_int_equal(res.verdict, IV_DROP);		/* a decoy after it */
+	assert_int_equal(detail(SD_QUIC_TTL_DECOY), decoys + 1);
+	/* the twin */
+	h_ttl = 60;
+	udp_send(4, 31051, 443, d, crypto_initial(good, 0, gl, 1200, 0, d));
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	udp_send(4, 31051, 443, d, crypto_initial(good, 0, gl, 1200, 0, d));
+	assert_int_equal(res.verdict, IV_ALLOW_FLOW);
+	assert_int_equal(detail(SD_QUIC_TTL_DECOY), decoys + 1);
+	h_ttl = 64;
+	quic_ctx_free(qc);
+}
+
 /* A server name over 253 bytes: its end is matched (the listed domain is
  * there). Twin: the same length ending in an allowed domain. */
 static void
@@ -800,6 +838,7 @@ main(void)
 		cmocka_unit_test(test_quic_crypto_conflict),
 		cmocka_unit_test(test_quic_unknown_version),
 		cmocka_unit_test(test_quic_short_initial),
+		cmocka_unit_test(test_quic_ttl_decoy),
 		cmocka_unit_test(test_long_name),
 		cmocka_unit_test(test_http_every_request),
 		cmocka_unit_test(test_http_chunk_extension),

@@ -87,10 +87,14 @@ test_default_iptables(void **state)
 	    "--comment veto-allow -j RETURN\n");
 	long block = pos(s, A4 "-m mark --mark 0x200000/0x300000 -m comment "
 	    "--comment veto-block -j DROP\n");
-	long allowed = pos(s, A4 "-m connmark --mark 0x100000/0x300000 -m "
-	    "comment --comment veto-allowed -j RETURN\n");
-	long blocked = pos(s, A4 "-m connmark --mark 0x200000/0x300000 -m "
-	    "comment --comment veto-blocked -j DROP\n");
+	/* only unmarked packets: a verdict mark on a flow decided again
+	 * wins over its old connmark */
+	long allowed = pos(s, A4 "-m mark --mark 0x0/0x300000 -m connmark "
+	    "--mark 0x100000/0x300000 -m comment --comment veto-allowed "
+	    "-j RETURN\n");
+	long blocked = pos(s, A4 "-m mark --mark 0x0/0x300000 -m connmark "
+	    "--mark 0x200000/0x300000 -m comment --comment veto-blocked "
+	    "-j DROP\n");
 	long dns = pos(s, A4 "-p udp --dport 53 -m comment --comment veto-dns "
 	    "-j NFQUEUE --queue-num 0 --queue-bypass\n");
 	long tcp = pos(s, A4 "-p tcp -m multiport --dports 80,443 -m conntrack "
@@ -166,6 +170,7 @@ test_options(void **state)
 	    "--save-mark --nfmask 0xff000000 --ctmask 0xff000000\n"));
 	assert_non_null(strstr(s, "-m connmark --mark 0x2000000/0x3000000 -m "
 	    "comment --comment veto-blocked -j DROP"));
+	assert_non_null(strstr(s, "-m mark --mark 0x0/0x3000000 -m connmark"));
 	assert_non_null(strstr(s, "-D FORWARD -j VETO"));
 }
 
@@ -220,8 +225,8 @@ test_nft(void **state)
 	    "comment \"veto-pass\"\n");
 	long allow = pos(s, "meta mark & 0x00300000 == 0x00100000 ct mark set "
 	    "ct mark & 0xffcfffff | 0x00100000 counter return");
-	long blocked = pos(s, "ct mark & 0x00300000 == 0x00200000 counter drop "
-	    "comment \"veto-blocked\"\n");
+	long blocked = pos(s, "meta mark & 0x00300000 == 0x00000000 ct mark & "
+	    "0x00300000 == 0x00200000 counter drop comment \"veto-blocked\"\n");
 	long dns = pos(s, "meta l4proto { tcp, udp } th dport 53 counter queue "
 	    "num 0 bypass comment \"veto-dns\"\n");
 	long tcp = pos(s, "tcp dport { 80, 443 } ct direction original ct "
