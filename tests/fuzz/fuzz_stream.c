@@ -33,11 +33,8 @@
  * does not allow. The cap is attacked against the real kernel in
  * tests/integ/test_evasion.sh (tiny-segs, the *-train strategies).
  *
- * tests/fuzz/known/stream-* abort on main but were not reproduced end to
- * end against the kernel and vetod (an idle gap past the hold of an
- * undecided flow, then a SYN again or a midstream segment: here the flow
- * is expired lazily by a lookup, vetod's once-a-second inspect_tick()
- * expires it first); move each into the corpus once it passes.
+ * tests/fuzz/known/ holds inputs that abort on main and were not (yet)
+ * reproduced end to end; move each into the corpus once it passes.
  * FUZZ_STREAM_TRACE=1 prints every packet and its verdict. */
 #include <assert.h>
 #include <stdbool.h>
