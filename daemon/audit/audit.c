@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "core/bytes.h"
 #include "core/strset.h"
 #include "engine/dns.h"
 #include "trust/guard.h"
@@ -642,8 +643,8 @@ tcp_answer(struct runner *r, struct conn *c, bool eof, bool reset)
 
 	switch (c->p->proto) {
 	case AP_DNS_TCP:
-		if (c->inlen >= 2 && c->inlen >= 2u + (c->in[0] << 8 | c->in[1])) {
-			dns_done(r, c, c->in + 2, (size_t)(c->in[0] << 8 | c->in[1]));
+		if (c->inlen >= 2 && c->inlen >= 2u + rd16(c->in)) {
+			dns_done(r, c, c->in + 2, rd16(c->in));
 			if (c->state != CS_FREE)
 				finish(r, c, AO_PASSED, "an answer we could not "
 				    "read");

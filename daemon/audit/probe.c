@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine/dns.h"
+#include "core/bytes.h"
 #include "audit/probe.h"
 #include "core/util.h"
 
@@ -160,11 +161,6 @@ skip_name(const uint8_t *m, size_t len, size_t *off)
 	return false;
 }
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* The options of an OPT record's RDATA: the first EDE. */
 static void

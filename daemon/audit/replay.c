@@ -7,6 +7,7 @@
 
 #include "engine/pkt.h"
 #include "core/hash.h"
+#include "core/bytes.h"
 #include "audit/replay.h"
 #include "engine/stats.h"
 
@@ -124,11 +125,6 @@ replay_fate_name(enum replay_fate f)
 
 /* --- link layers ------------------------------------------------------ */
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 bool
 replay_dlt_supported(int dlt)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/conf.h"
+#include "core/bytes.h"
 #include "engine/dns.h"
 
 _Static_assert((int)DNS_ACT_STOPPAGE == (int)DNS_ACTION_STOPPAGE &&
@@ -34,11 +35,6 @@ _Static_assert((int)DNS_ACT_STOPPAGE == (int)DNS_ACTION_STOPPAGE &&
 #define SOA_RETRY 600
 #define SOA_EXPIRE 86400
 
-static inline uint16_t
-rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
 
 static inline bool
 ldh_byte(uint8_t c)

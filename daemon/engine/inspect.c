@@ -9,6 +9,7 @@
 #include "engine/dns.h"
 #include "engine/flow.h"
 #include "engine/http.h"
+#include "core/bytes.h"
 #include "engine/inspect.h"
 #include "engine/pkt.h"
 #include "engine/quic.h"
@@ -509,7 +510,7 @@ stream_dns(struct call *c, struct flow *f, struct fstate *fs,
 	}
 	used = dns_tcp_consumed(&it);
 	if (o == DM_PASS && len - used >= 2) {
-		mlen = (size_t)(buf[used] << 8 | buf[used + 1]);
+		mlen = rd16(buf + used);
 		if (dns_query_parse(buf + used + 2, len - used - 2, &q) ==
 		    DNS_OK) {
 			/* the questions are whole: decide, skip the rest */

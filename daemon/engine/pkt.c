@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "engine/pkt.h"
 
 #define IPV4_HDR_MIN 20
@@ -20,18 +21,7 @@
 #define IPV6_FRAG_OFFMASK 0xfff8
 #define IPV6_FRAG_M 0x0001
 
-static inline uint16_t
-rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
 
-static inline uint32_t
-rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	    (uint32_t)b[2] << 8 | b[3];
-}
 
 static enum pkt_status
 parse_udp(struct pkt *p)

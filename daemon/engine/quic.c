@@ -16,6 +16,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
+#include "core/bytes.h"
 #include "engine/quic.h"
 
 static const uint8_t salt_v1[20] = {
@@ -192,12 +193,6 @@ quic_ctx_free(struct quic_ctx *ctx)
 
 /* --- headers ------------------------------------------------------- */
 
-static inline uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
 
 /* A variable-length integer (RFC 9000 16) at *off; false if truncated. */
 static inline bool
@@ -247,7 +242,7 @@ quic_is_initial(const uint8_t *p, size_t len)
 
 	if (len < 7 || !(p[0] & 0x80))
 		return false;
-	v = get32(p + 1);
+	v = rd32(p + 1);
 	return known_version(v) && lh_type_of(v, p[0]) == LH_INITIAL &&
 	    p[5] <= QUIC_CID_MAX;
 }
@@ -265,7 +260,7 @@ lh_parse(const uint8_t *p, size_t n, struct lh *h)
 	if (n < 5 || !(p[0] & 0x80))
 		return QUIC_NOT_INITIAL;
 	h->dcid = p + 5;
-	h->version = get32(p + 1);
+	h->version = rd32(p + 1);
 	if (!known_version(h->version))
 		return QUIC_NOT_INITIAL;
 	h->type = lh_type_of(h->version, p[0]);
@@ -621,7 +616,7 @@ quic_scan(const uint8_t *dgram, size_t len)
 	unsigned flags = 0;
 	size_t off = 0;
 
-	if (len >= 5 && (dgram[0] & 0x80) && !known_version(get32(dgram + 1)))
+	if (len >= 5 && (dgram[0] & 0x80) && !known_version(rd32(dgram + 1)))
 		return QUIC_SCAN_UNKNOWN_VERSION;
 	if (lh_parse(dgram, len, &h) != QUIC_OK)
 		return 0;

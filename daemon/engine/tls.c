@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "engine/tls.h"
 #include "core/util.h"
 
@@ -41,17 +42,7 @@ struct hello_parse {
 	struct tls_hello *out;
 };
 
-static inline uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
-static inline uint32_t
-get24(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
 
 /* May n bytes at hp->off be read, with lim the enclosing end? */
 static enum rd
@@ -128,12 +119,12 @@ parse_sni(struct hello_parse *hp, const uint8_t *d, size_t n)
 	if (hp->sni_seen)
 		out->flags |= TLS_F_MULTI_NAME;
 	hp->sni_seen = true;
-	if (n < 2 || get16(d) != n - 2 || n == 2)
+	if (n < 2 || rd16(d) != n - 2 || n == 2)
 		return false;
 	while (p < n) {
 		if (n - p < 3)
 			return false;
-		l = get16(d + p + 1);
+		l = rd16(d + p + 1);
 		if (l > n - p - 3)
 			return false;
 		if (d[p] == TLS_SNI_HOST_NAME) {
@@ -159,7 +150,7 @@ skip_vector(struct hello_parse *hp, size_t lsize, size_t min, size_t max,
 
 	if ((r = need(hp, lsize, hp->end)) != RD_OK)
 		return r;
-	l = lsize == 1 ? hp->hs[hp->off] : get16(hp->hs + hp->off);
+	l = lsize == 1 ? hp->hs[hp->off] : rd16(hp->hs + hp->off);
 	if (l < min || l > max || l % unit != 0)
 		return RD_BAD;
 	hp->off += lsize;
@@ -177,7 +168,7 @@ parse_fixed(struct hello_parse *hp)
 
 	if ((r = need(hp, 2 + 32, hp->end)) != RD_OK)
 		return r;
-	hp->out->version = get16(hp->hs + hp->off);
+	hp->out->version = rd16(hp->hs + hp->off);
 	if (hp->hs[hp->off] != 3)
 		return RD_BAD;
 	hp->off += 2 + 32;
@@ -200,8 +191,8 @@ parse_ext(struct hello_parse *hp)
 	if ((r = need(hp, 4, hp->end)) != RD_OK)
 		return r;
 	p = hp->hs + hp->off;
-	type = get16(p);
-	len = get16(p + 2);
+	type = rd16(p);
+	len = rd16(p + 2);
 	hp->off += 4;
 	if (type == TLS_EXT_ECH || type == TLS_EXT_ESNI)
 		hp->out->flags |= TLS_F_ECH;
@@ -223,7 +214,7 @@ parse_exts(struct hello_parse *hp)
 
 	if ((r = need(hp, 2, hp->end)) != RD_OK)
 		return r;
-	if (get16(hp->hs + hp->off) != hp->end - hp->off - 2)
+	if (rd16(hp->hs + hp->off) != hp->end - hp->off - 2)
 		return RD_BAD;
 	hp->off += 2;
 	while (hp->off < hp->end)
@@ -273,7 +264,7 @@ parse_hello(const uint8_t *hs, size_t avail, struct tls_hello *out)
 		return TLS_MALFORMED;
 	if (avail < 4)
 		return TLS_NEED_MORE;
-	mlen = get24(hs + 1);
+	mlen = rd24(hs + 1);
 	out->hello_len = mlen;
 	if (mlen < HELLO_MIN)
 		return TLS_MALFORMED;
@@ -299,7 +290,7 @@ record_check(const uint8_t *buf, size_t *rlen)
 {
 	if (buf[0] != TLS_CT_HANDSHAKE || buf[1] != 3)
 		return TLS_NOT_TLS;
-	*rlen = get16(buf + 3);
+	*rlen = rd16(buf + 3);
 	/* an empty handshake record is legal on the wire (OpenSSL reads on
 	 * past it): it carries nothing, gather() steps over it */
 	if (*rlen > TLS_RECORD_MAX)
@@ -326,7 +317,7 @@ gather(const uint8_t *buf, size_t len, uint8_t *scratch, size_t ssize,
 		memcpy(scratch + *n, buf + pos + 5, take);
 		*n += take;
 		if (want == SIZE_MAX && *n >= 4)
-			want = 4 + (size_t)get24(scratch + 1);
+			want = 4 + (size_t)rd24(scratch + 1);
 		if (*n >= want)
 			break;
 		if (take < frag) {
@@ -359,7 +350,7 @@ tls_parse_stream(const uint8_t *buf, size_t len, uint8_t *scratch,
 		return s;
 	avail = MIN(rlen, len - 5);
 	/* The common case: the whole ClientHello in the first record. */
-	if (rlen >= 4 && (avail < 4 || 4 + (size_t)get24(buf + 5 + 1) <= rlen))
+	if (rlen >= 4 && (avail < 4 || 4 + (size_t)rd24(buf + 5 + 1) <= rlen))
 		return parse_hello(buf + 5, avail, out);
 	if ((s = gather(buf, len, scratch, scratch_size, &n, &full)) !=
 	    TLS_NEED_MORE)
