@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "core/bytes.h"
 #include "policy/match.h"
 #include "policy/norm.h"
 #include "trust/listset.h"
@@ -76,18 +77,6 @@ squid_usage(FILE *f, int rc)
 	return rc;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* %XX decoded in place (Squid's quote=url); returns the new length. */
 static size_t
 pct_decode(char *s, size_t n)
@@ -97,8 +86,8 @@ pct_decode(char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		int hi, lo;
 
-		if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
-		    (lo = hexval(s[i + 2])) >= 0) {
+		if (s[i] == '%' && i + 2 < n && (hi = hex_value(s[i + 1])) >= 0 &&
+		    (lo = hex_value(s[i + 2])) >= 0) {
 			s[o++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else {

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "policy/idna.h"
+#include "core/buf.h"
+#include "core/bytes.h"
 #include "policy/norm.h"
 #include "core/util.h"
 
@@ -147,42 +149,14 @@ norm_is_ip_literal(const char *name, size_t len)
 
 /* --- URLs ------------------------------------------------------------ */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-struct obuf {
-	char *p;
-	size_t len, cap;
-	bool over;
-};
-
-static void
-ob_put(struct obuf *o, char c)
-{
-	if (o->len + 1 >= o->cap) {
-		o->over = true;
-		return;
-	}
-	o->p[o->len++] = c;
-}
-
 static void
 ob_escape(struct obuf *o, unsigned char c)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
-	ob_put(o, '%');
-	ob_put(o, hex[c >> 4]);
-	ob_put(o, hex[c & 15]);
+	ob_putc(o, '%');
+	ob_putc(o, hex[c >> 4]);
+	ob_putc(o, hex[c & 15]);
 }
 
 /* Byte classes of URLs: U_PATH literal in a path, U_QUERY literal in a
@@ -217,20 +191,17 @@ pct_normalise(struct obuf *o, const char *in, size_t len, bool query)
 		size_t j = i;
 		while (j < len && (url_class[(unsigned char)in[j]] & want))
 			j++;
-		if (j - i >= o->cap - o->len) {
-			o->over = true;
+		ob_add(o, in + i, j - i);
+		if (ob_over(o))
 			return;
-		}
-		memcpy(o->p + o->len, in + i, j - i);
-		o->len += j - i;
 		if ((i = j) == len)
 			break;
-		if (in[i] == '%' && i + 2 < len && hexval(in[i + 1]) >= 0 &&
-		    hexval(in[i + 2]) >= 0) {
-			unsigned char v = (unsigned char)(hexval(in[i + 1]) * 16 +
-			    hexval(in[i + 2]));
+		if (in[i] == '%' && i + 2 < len && hex_value(in[i + 1]) >= 0 &&
+		    hex_value(in[i + 2]) >= 0) {
+			unsigned char v = (unsigned char)(hex_value(in[i + 1]) * 16 +
+			    hex_value(in[i + 2]));
 			if (url_class[v] & U_UNRES)
-				ob_put(o, (char)v);
+				ob_putc(o, (char)v);
 			else
 				ob_escape(o, v);
 			i += 3;
@@ -356,10 +327,11 @@ static int
 build_rest(struct norm_url *out, unsigned port, bool traffic,
     const char *p, size_t len)
 {
-	struct obuf o = {out->rest, 0, sizeof(out->rest), false};
+	struct obuf o;
 	const char *q, *hash;
 	size_t plen, pstart;
 
+	ob_fixed(&o, out->rest, sizeof(out->rest) - 1);	/* room for the NUL */
 	hash = memchr(p, '#', len);
 	if (hash != NULL)
 		len = (size_t)(hash - p);
@@ -373,10 +345,10 @@ build_rest(struct norm_url *out, unsigned port, bool traffic,
 		char num[8];
 		int n = snprintf(num, sizeof(num), ":%u", port);
 		for (int i = 0; i < n; i++)
-			ob_put(&o, num[i]);
+			ob_putc(&o, num[i]);
 	}
 	pstart = o.len;
-	ob_put(&o, '/');
+	ob_putc(&o, '/');
 	pct_normalise(&o, p, plen, false);
 	if (o.over)
 		return -1;
@@ -384,7 +356,7 @@ build_rest(struct norm_url *out, unsigned port, bool traffic,
 	out->pathend = o.len;
 	out->has_query = false;
 	if (q != NULL && (size_t)(q - p) + 1 < len) {
-		ob_put(&o, '?');
+		ob_putc(&o, '?');
 		pct_normalise(&o, q + 1, len - plen - 1, true);
 		out->has_query = true;
 	}

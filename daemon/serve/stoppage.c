@@ -6,21 +6,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/bytes.h"
 #include "serve/stoppage.h"
 
 /* ------------------------------------------------------------------ */
 /* The request: query string, Host, Accept-Language. */
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (unsigned char)tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* Percent-decode s[0..n) into out (STOP_QVAL_MAX + 1); false if malformed,
  * too long or holding a NUL. */
@@ -39,8 +29,8 @@ query_decode(const char *s, size_t n, char *out)
 
 			if (i + 2 >= n)
 				return false;
-			h = hexval((unsigned char)s[i + 1]);
-			l = hexval((unsigned char)s[i + 2]);
+			h = hex_value((unsigned char)s[i + 1]);
+			l = hex_value((unsigned char)s[i + 2]);
 			if (h < 0 || l < 0)
 				return false;
 			c = h * 16 + l;

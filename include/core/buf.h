@@ -34,6 +34,16 @@ bool ob_room(struct obuf *b, size_t n);
 void ob_add(struct obuf *b, const char *s, size_t n);
 void ob_str(struct obuf *b, const char *s);
 void ob_u64(struct obuf *b, uint64_t v);
+/* One byte (the fast path of ob_add for byte-at-a-time writers). */
+static inline void
+ob_putc(struct obuf *b, char c)
+{
+	if (!b->over && b->len < b->cap)
+		b->p[b->len++] = c;
+	else
+		ob_add(b, &c, 1);
+}
+
 static inline bool
 ob_over(const struct obuf *b)
 {
