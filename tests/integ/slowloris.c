@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/net.h"
+
 #define MAX_CONNS 1024
 
 struct conn {
@@ -44,29 +46,6 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static bool
-sockaddr_of(const char *addr, int port, struct sockaddr_storage *ss,
-    socklen_t *len)
-{
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*a4);
-		return true;
-	}
-	if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*a6);
-		return true;
-	}
-	return false;
-}
-
 static int
 open_one(const char *src, const struct sockaddr_storage *dst, socklen_t dl)
 {
@@ -75,7 +54,7 @@ open_one(const char *src, const struct sockaddr_storage *dst, socklen_t dl)
 	socklen_t sl;
 	int fd;
 
-	if (!sockaddr_of(src, 0, &ss, &sl) || ss.ss_family != dst->ss_family)
+	if (!net_addr_parse(src, 0, 0, &ss, &sl) || ss.ss_family != dst->ss_family)
 		return -1;
 	fd = socket(dst->ss_family, SOCK_STREAM, 0);
 	if (fd == -1)
@@ -111,8 +90,10 @@ main(int argc, char **argv)
 	unsigned nc = 0, refused = 0, cut = 0, open_n = 0;
 	uint64_t t_end, max_held = 0, next_send;
 	long secs, per;
+	uint64_t port;
 
-	if (argc < 6 || !sockaddr_of(argv[1], atoi(argv[2]), &dst, &dl)) {
+	if (argc < 6 || !parse_u64(argv[2], 1, 65535, &port) ||
+	    !net_addr_parse(argv[1], (uint16_t)port, 0, &dst, &dl)) {
 		fprintf(stderr, "usage: slowloris DST PORT SECONDS N SRC...\n");
 		return 2;
 	}
